@@ -1,0 +1,147 @@
+/**
+ * The results data model (`out/report/results.json`). The HTML report and JUnit XML are views
+ * of this; the harness writes it. Bump RESULTS_SCHEMA_VERSION on any change and describe it
+ * in docs/results-schema.md. Pure types and tiny helpers only: no I/O here.
+ */
+export const RESULTS_SCHEMA_VERSION = '1.0.0';
+
+export const STATUSES = ['passed', 'failed', 'skipped', 'not-supported'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Where a case comes from: a tutorial, blog post or doc page. */
+export interface CaseSource {
+  title: string;
+  url: string;
+}
+
+/** One TCP/UDP packet decoded from a capture. Times are seconds since the epoch. */
+export interface PacketRow {
+  time: number;
+  iface?: string;
+  proto: 'tcp' | 'udp' | 'icmp' | 'other';
+  src: string;
+  srcPort?: number;
+  dst: string;
+  dstPort?: number;
+  /** TCP flags as tcpdump prints them: S, S., P., F., R, . */
+  flags?: string;
+  length: number;
+}
+
+export type EvidenceKind = 'echo' | 'pcap' | 'packets' | 'rules' | 'rules-diff' | 'log' | 'json' | 'text';
+
+/**
+ * A piece of evidence. `path` is relative to the report directory (e.g.
+ * `evidence/iptables/source-ip__nodeport-cluster-snat/worker.pcap`); `text` holds small
+ * textual evidence inline (echo bodies, rule excerpts, diffs). Everything in here may come
+ * from the network and must be escaped by any renderer.
+ */
+export interface Evidence {
+  kind: EvidenceKind;
+  name: string;
+  /** Which step produced it (matches Step.title). */
+  step?: string;
+  contentType: string;
+  path?: string;
+  text?: string;
+  packets?: PacketRow[];
+}
+
+/** One expected-vs-observed comparison, e.g. "pod on other node -> ClusterIP". */
+export interface Check {
+  /** Human readable "source -> destination" key, stable across modes so views can align rows. */
+  key: string;
+  expected: string;
+  /** What the application (echo server) reported. */
+  observedEcho?: string;
+  /** What the wire (capture at the endpoint) showed. */
+  observedWire?: string;
+  /** ok: both agree with the expectation; mismatch: observation differs from expectation;
+   *  disagree: echo and wire tell different stories (its own failure). */
+  verdict: 'ok' | 'mismatch' | 'disagree' | 'skipped';
+  note?: string;
+}
+
+export interface Step {
+  title: string;
+  durationMs: number;
+  error?: string;
+}
+
+export interface CaseResult {
+  /** Stable id, e.g. `source-ip/nodeport-cluster-snat`. The part before `/` is the group. */
+  id: string;
+  title: string;
+  /** The tutorial or post the case comes from; rows in the matrix are grouped by it. */
+  source: CaseSource;
+  /** Playwright project (column): a proxy mode or implementation, e.g. `iptables`. */
+  project: string;
+  proxyMode: string;
+  status: Status;
+  /** Why skipped / not supported / failed, in one line. */
+  reason?: string;
+  /** Summary of the expectation in words. */
+  expected: string;
+  /** Summary of what was observed in words. */
+  observed: string;
+  checks: Check[];
+  steps: Step[];
+  evidence: Evidence[];
+  durationMs: number;
+  /** Number of attempts Playwright made (retries + 1). */
+  attempts?: number;
+}
+
+export interface ProjectInfo {
+  name: string;
+  proxyMode: string;
+  /** `kube-proxy` or the name of a replacement under test. */
+  implementation: string;
+  lbProvider: 'metallb' | 'cloud-provider-kind' | 'none' | string;
+  cluster: { source: 'kind' | 'existing'; name?: string; kubeconfig?: string; nodeImage?: string };
+  /** A negative control: a deliberately broken configuration the suite must catch. */
+  control?: { description: string; mustFail: string[] };
+  /** Set when the whole project could not run here (e.g. ipvs without kernel support). */
+  skippedReason?: string;
+}
+
+export interface ControlResult {
+  project: string;
+  caseId: string;
+  description: string;
+  expectedStatus: 'failed';
+  actualStatus: Status;
+  /** True when the suite detected the injected fault (the case failed as it must). */
+  caught: boolean;
+}
+
+export interface RunInfo {
+  startedAt: string;
+  durationMs: number;
+  kindVersion?: string;
+  kubernetesVersion?: string;
+  nodeImage?: string;
+  host: { os: string; kernel: string; cpus: number; memoryGiB: number };
+  command: string;
+}
+
+export interface Results {
+  schemaVersion: string;
+  tool: { name: string; version: string };
+  run: RunInfo;
+  projects: ProjectInfo[];
+  cases: CaseResult[];
+  controls: ControlResult[];
+  totals: Record<Status, number>;
+}
+
+export function groupOf(caseId: string): string {
+  const i = caseId.indexOf('/');
+  return i < 0 ? caseId : caseId.slice(0, i);
+}
+
+export function countStatuses(cases: readonly Pick<CaseResult, 'status'>[]): Record<Status, number> {
+  const totals: Record<Status, number> = { passed: 0, failed: 0, skipped: 0, 'not-supported': 0 };
+  for (const c of cases) totals[c.status] += 1;
+  return totals;
+}
