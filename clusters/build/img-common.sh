@@ -1,0 +1,50 @@
+# Helpers shared by the img-*.sh steps (sourced after lib.sh, never run on its own).
+# Every step builds under a temporary name and only renames/retags on success, so an
+# interrupted or failed step leaves no half-written tar or tag that a warm run would trust.
+IMAGES_JSON="$HERE/../images.json"
+IMG_DIR="$HERE/../images"
+TARS="$KPC_CACHE/images"
+mkdir -p "$TARS"
+
+# Start dockerd when none is running (fresh machines: no systemd here).
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return 0; fi
+  if ! pgrep -x dockerd >/dev/null; then
+    echo "dockerd is not running: starting it (log: /var/log/dockerd.log)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
+  echo "dockerd did not become ready; see /var/log/dockerd.log" >&2
+  return 1
+}
+
+# img ID FIELD: a field of one images.json entry.
+img() { jq -er --arg id "$1" ".images[] | select(.id == \$id) | .$2" "$IMAGES_JSON"; }
+
+# Every tag of an image: its local name plus any extra tags (aliases kubeadm or kind ask for).
+img_tags() { jq -r --arg id "$1" '.images[] | select(.id == $id) | [.local] + (.alsoTagged // []) | .[]' "$IMAGES_JSON"; }
+
+# build_image ID CONTEXT [docker build args...]: build, tag every name, save the tar atomically.
+build_image() {
+  local id="$1" ctx="$2"; shift 2
+  local tags=() t
+  mapfile -t tags < <(img_tags "$id")
+  local first="${tags[0]}"
+  echo "docker build $id -> ${tags[*]}"
+  docker build --network host -q -t "$first" "$@" "$ctx" >/dev/null
+  for t in "${tags[@]:1}"; do docker tag "$first" "$t"; done
+  save_image "$id"
+}
+
+# save_image ID: docker save every tag of ID into $TARS/<tar>, via a temp file then rename.
+save_image() {
+  local id="$1" tar tags=()
+  tar="$TARS/$(img "$id" tar)"
+  mapfile -t tags < <(img_tags "$id")
+  docker save -o "$tar.tmp" "${tags[@]}"
+  mv -f "$tar.tmp" "$tar"
+  echo "saved $tar ($(du -h "$tar" | cut -f1))"
+}
+
+# stage DIR: a fresh build context under the cache.
+stage() { rm -rf "$1" && mkdir -p "$1"; }
