@@ -1,0 +1,57 @@
+/**
+ * defineCase(): a conformance case is data (id, title, source, needs) plus one function. This
+ * turns it into a Playwright test that gets a cluster, a fresh namespace and a recorder, and
+ * reports skipped / not-supported with a precise reason instead of failing or passing silently.
+ */
+import { test as base } from '@playwright/test';
+import type { CaseSource } from '../reports/model.ts';
+import { caseFixtures, type CaseContext, type Feature } from './fixtures.ts';
+import { Recorder } from './recorder.ts';
+
+export interface CaseDef {
+  /** Stable id `<group>/<name>`; the file is suites/<group>/<name>.spec.ts. */
+  id: string;
+  title: string;
+  source: CaseSource;
+  /** What the cluster must offer; a missing feature skips with the reason. */
+  needs?: readonly Feature[];
+  /** Longer than the default test timeout (e.g. termination with a grace period). */
+  timeoutMs?: number;
+  run(ctx: CaseContext): Promise<void>;
+}
+
+export const test = base.extend(caseFixtures);
+
+export function defineCase(def: CaseDef): void {
+  test(def.id, { tag: `@${def.id.split('/')[0]}` }, async ({ kpc }, testInfo) => {
+    if (def.timeoutMs) testInfo.setTimeout(def.timeoutMs);
+    const rec = new Recorder(testInfo, {
+      id: def.id,
+      title: def.title,
+      source: def.source,
+      project: testInfo.project.name,
+      proxyMode: kpc.project.proxyMode,
+    });
+    const skip = await kpc.missing(def.needs ?? []);
+    if (skip) {
+      await rec.attachPayload(skip.notSupported ? { notSupported: skip.reason } : {});
+      if (skip.notSupported) testInfo.annotations.push({ type: 'not-supported', description: skip.reason });
+      test.skip(true, skip.reason);
+      return;
+    }
+    const control = kpc.project.control;
+    // A negative control must make this case fail; Playwright then counts the failure as expected.
+    if (control?.mustFail.includes(def.id)) test.fail(true, `negative control: ${control.description}`);
+    const ctx = await kpc.contextFor(rec, testInfo);
+    let error: unknown;
+    try {
+      await def.run(ctx);
+    } catch (e) {
+      error = e;
+      rec.observe(`error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await rec.attachPayload();
+    if (error) throw error;
+    rec.assertChecks();
+  });
+}

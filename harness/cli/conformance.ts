@@ -1,0 +1,97 @@
+/**
+ * `npm run conformance` — runs the suite (Playwright, one project per proxy mode), then prints
+ * where the report is and one summary line per project.
+ *
+ *   npm run conformance                       # kind clusters for iptables, nftables, ipvs (+ control)
+ *   npm run conformance -- --modes nftables   # only some projects
+ *   npm run conformance -- --kubeconfig ~/.kube/config [--proxy-mode nftables] [--name my-proxy]
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { PROJECTS, isProxyMode } from '../projects.ts';
+import { REPORT_DIR } from '../recorder.ts';
+
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--proxy-mode MODE] [--name NAME]] [--grep TEXT] [--keep]
+  --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
+  --kubeconfig  validate an existing cluster instead of creating kind clusters
+  --proxy-mode  declare the existing cluster's proxy mode (default: read from kube-proxy)
+  --name        column name for the existing cluster's proxy implementation
+  --grep        only cases whose id matches
+  --keep        keep clusters and namespaces afterwards (for debugging)`;
+
+function fail(msg: string): never {
+  console.error(`conformance: ${msg}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        modes: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'proxy-mode': { type: 'string' },
+        name: { type: 'string' },
+        grep: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const env: Record<string, string> = { KPC_COMMAND: `npm run conformance -- ${process.argv.slice(2).join(' ')}`.trim() };
+  const kubeconfig = args.kubeconfig ?? process.env.KUBECONFIG_UNDER_TEST;
+  if (kubeconfig) {
+    if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} does not exist`);
+    env.KUBECONFIG_UNDER_TEST = path.resolve(kubeconfig);
+    if (args['proxy-mode']) {
+      if (!isProxyMode(args['proxy-mode'])) fail(`--proxy-mode must be iptables, nftables or ipvs, not "${args['proxy-mode']}"`);
+      env.KPC_PROXY_MODE = args['proxy-mode'];
+    }
+    if (args.name) env.KPC_IMPLEMENTATION = args.name;
+    if (args.modes) fail('--modes chooses kind clusters to create; it cannot be combined with --kubeconfig');
+  } else if (args.modes) {
+    const known = new Set(PROJECTS.map((p) => p.name));
+    const wanted = args.modes.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = wanted.filter((m) => !known.has(m));
+    if (bad.length) fail(`unknown mode/project: ${bad.join(', ')} (known: ${[...known].join(', ')})`);
+    env.KPC_PROJECTS = wanted.join(',');
+  } else if (args['proxy-mode'] || args.name) {
+    fail('--proxy-mode and --name describe an existing cluster: give --kubeconfig too');
+  }
+  if (args.keep) env.KPC_KEEP = '1';
+
+  const pwArgs = ['playwright', 'test', ...(args.grep ? ['--grep', args.grep] : [])];
+  console.log(`conformance: running ${env.KPC_PROJECTS ?? (kubeconfig ? 'the existing cluster' : 'all projects')}; report in ${REPORT_DIR}`);
+  const child = execa('npx', pwArgs, { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
+  // Ctrl-C reaches Playwright through the shared process group; it tears fixtures down
+  // (clusters, namespaces, containers). We only wait for it.
+  const onSignal = () => console.error('\nconformance: interrupted, waiting for cleanup…');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const r = await child;
+  const resultsFile = path.join(REPORT_DIR, 'results.json');
+  if (existsSync(resultsFile)) {
+    const { summaryLines } = await import('../../reports/summary.ts');
+    const results = JSON.parse(await readFile(resultsFile, 'utf8'));
+    console.log(`\n${summaryLines(results, path.join(REPORT_DIR, 'index.html')).join('\n')}`);
+  } else {
+    console.error(`conformance: no results were written (${resultsFile} missing)`);
+  }
+  return r.exitCode ?? 1;
+}
+
+main().then((code) => process.exit(code), (e) => {
+  console.error(`conformance: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+export class ConvergenceError extends Error {
+  constructor(
+    message: string,
+    readonly lastError: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface ConvergeOptions {
+  /** What we are waiting for, in words: appears in the error. */
+  what: string;
+  /** Named budget from TIMEOUTS. */
+  timeoutMs: number;
+  /** Consecutive successes required (default 1). */
+  consecutive?: number;
+  /** Pause between attempts. Attempts themselves are bounded by their own timeouts. */
+  intervalMs?: number;
+}
+
+/**
+ * Runs `attempt` until it returns a value `ok` accepts `consecutive` times in a row, within
+ * the named timeout. Returns every attempt's value (for evidence) and the last one.
+ */
+export async function converge<T>(
+  attempt: () => Promise<T>,
+  ok: (value: T) => boolean,
+  opts: ConvergeOptions,
+): Promise<{ last: T; attempts: T[]; elapsedMs: number }> {
+  const need = opts.consecutive ?? 1;
+  const start = Date.now();
+  const attempts: T[] = [];
+  let streak = 0;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await attempt();
+      attempts.push(value);
+      streak = ok(value) ? streak + 1 : 0;
+      if (streak >= need) return { last: value, attempts, elapsedMs: Date.now() - start };
+    } catch (e) {
+      lastError = e;
+      streak = 0;
+    }
+    if (Date.now() - start > opts.timeoutMs) {
+      const tail = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new ConvergenceError(
+        `${opts.what}: not ${need} consecutive successes within ${opts.timeoutMs} ms (${attempts.length} attempts)${tail}`,
+        lastError,
+      );
+    }
+    await delay(opts.intervalMs ?? 500);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Fixtures in layers: per worker (= per project) a cluster, the client pods and the outside
+ * client, started lazily; per test a namespace and a CaseContext. Everything created is
+ * labelled with the run id and removed at teardown (unless KPC_KEEP=1 keeps evidence).
+ */
+import type { TestInfo, TestType, Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions } from '@playwright/test';
+import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import type { ClusterUnderTest, NodeFact } from './cluster-under-test.ts';
+import type { Kube, KObject } from './kube.ts';
+import { MODE_BEHAVIOUR, PROJECTS, type ModeBehaviour, type ProjectSpec, type ProxyMode } from './projects.ts';
+import { provisionCluster, type Provisioned } from './provision.ts';
+import { Capture } from './probes/capture.ts';
+import type { Recorder } from './recorder.ts';
+import { RUN_ID, RUN_LABEL, runLabels } from './run-id.ts';
+import { ContainerRunner, PodRunner, type NodeRunner } from './runners.ts';
+import { TIMEOUTS } from './timeouts.ts';
+import { podsReady } from './waits.ts';
+import { clientPod, type WorkloadImages } from './workloads.ts';
+
+/** Environment features a case may need; missing ones skip the case with the reason. */
+export type EnvFeature = 'node-access' | 'outside-client' | 'loadbalancer' | 'capture' | 'multi-node';
+/** Declared mode behaviours a case may need; a mode without it reports "not supported". */
+export type ModeFeature = { [K in keyof ModeBehaviour]: ModeBehaviour[K] extends boolean ? K : never }[keyof ModeBehaviour];
+export type Feature = EnvFeature | ModeFeature;
+
+export type Images = WorkloadImages & { tools: string };
+
+export interface CaseContext {
+  project: ProjectSpec;
+  mode: ProxyMode;
+  behaviour: ModeBehaviour;
+  cluster: ClusterUnderTest;
+  kube: Kube;
+  /** This test's own namespace. */
+  ns: string;
+  rec: Recorder;
+  images: Images;
+  testInfo: TestInfo;
+  step<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  apply(objs: KObject[]): Promise<void>;
+  /** Nodes that run ordinary workloads (kind: the workers), sorted by name. */
+  workers: NodeFact[];
+  /** A client pod on every node, by node name (shared by the project's tests). */
+  clients(): Promise<Map<string, PodRunner>>;
+  /** The outside client: a container on the nodes' Docker network, outside the cluster. */
+  outside(): Promise<ContainerRunner>;
+  node(name: string): NodeRunner;
+  /** tcpdump on `node` into this case's evidence folder. */
+  capture(node: string, filter: string, name: string): Promise<Capture>;
+}
+
+interface WorkerState {
+  prov: Provisioned;
+  clients?: Promise<Map<string, PodRunner>>;
+  outside?: Promise<{ runner: ContainerRunner; container: StartedTestContainer }>;
+}
+
+export interface KpcFixture {
+  project: ProjectSpec;
+  missing(needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined>;
+  contextFor(rec: Recorder, testInfo: TestInfo): Promise<CaseContext>;
+}
+
+type WorkerFx = { kpcProject: ProjectSpec; kpcWorker: WorkerState };
+type TestFx = { kpc: KpcFixture };
+
+const keep = process.env.KPC_KEEP === '1';
+
+export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & PlaywrightTestOptions, PlaywrightWorkerArgs & PlaywrightWorkerOptions> = {
+  kpcProject: [PROJECTS[0] as ProjectSpec, { option: true, scope: 'worker' }],
+
+  kpcWorker: [
+    async ({ kpcProject }, use) => {
+      const prov = await provisionCluster(kpcProject);
+      const state: WorkerState = { prov };
+      try {
+        await use(state);
+      } finally {
+        if (state.outside) await (await state.outside.catch(() => undefined))?.container.stop().catch(() => undefined);
+        if (state.clients && prov.cluster && !keep) await prov.cluster.kube.deleteNamespace(clientNamespace(), TIMEOUTS.namespaceGone).catch(() => undefined);
+        await prov.release();
+      }
+    },
+    { scope: 'worker', timeout: TIMEOUTS.clusterCreate + 120_000 },
+  ],
+
+  kpc: async ({ kpcWorker, kpcProject }, use, testInfo) => {
+    let ns: string | undefined;
+    const cluster = kpcWorker.prov.cluster;
+    const fx: KpcFixture = {
+      project: kpcProject,
+      async missing(needs) {
+        if (!cluster) return { reason: kpcWorker.prov.unavailable ?? 'no cluster', notSupported: false };
+        return missingFeature(cluster, needs);
+      },
+      async contextFor(rec, ti) {
+        if (!cluster) throw new Error('no cluster');
+        ns = namespaceFor(ti);
+        await cluster.kube.createNamespace(ns, runLabels('case'));
+        return buildContext(cluster, kpcWorker, ns, rec, ti);
+      },
+    };
+    await use(fx);
+    if (ns && cluster && !keep) await cluster.kube.deleteNamespace(ns, TIMEOUTS.namespaceGone);
+  },
+};
+
+export type CaseTest = TestType<TestFx & PlaywrightTestArgs & PlaywrightTestOptions, WorkerFx & PlaywrightWorkerArgs & PlaywrightWorkerOptions>;
+
+function namespaceFor(ti: TestInfo): string {
+  const slug = ti.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
+  return `kpc-${slug}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+function clientNamespace(): string {
+  return `kpc-clients-${RUN_ID}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+}
+
+export async function missingFeature(cluster: ClusterUnderTest, needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined> {
+  const behaviour = MODE_BEHAVIOUR[cluster.mode];
+  const reachable = cluster.nodes.filter((n) => n.runner).length;
+  for (const need of needs) {
+    switch (need) {
+      case 'node-access':
+      case 'capture':
+        if (reachable < cluster.nodes.length) return { reason: `needs ${need}: the nodes of ${cluster.name} are not Docker containers on this host (docker exec impossible)`, notSupported: false };
+        break;
+      case 'outside-client':
+        if (!cluster.network) return { reason: 'needs an outside client: the nodes are not on a Docker network this host can join', notSupported: false };
+        break;
+      case 'loadbalancer':
+        if (cluster.lbProvider === 'none') return { reason: 'needs a LoadBalancer provider: none is installed in this cluster', notSupported: false };
+        if (cluster.lbProvider === 'cloud-provider-kind') return { reason: 'cloud-provider-kind runs one envoyproxy/envoy container per Service, and no Envoy image can be built or pulled on this air-gapped host', notSupported: false };
+        break;
+      case 'multi-node':
+        if (cluster.nodes.filter((n) => !n.controlPlane).length < 2) return { reason: 'needs at least two worker nodes', notSupported: false };
+        break;
+      default:
+        if (!behaviour[need]) return { reason: `${cluster.mode} mode does not provide ${need} by design (declared in harness/projects.ts MODE_BEHAVIOUR)`, notSupported: true };
+    }
+  }
+  return undefined;
+}
+
+function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec: Recorder, testInfo: TestInfo): CaseContext {
+  const images = w.prov.images;
+  const workers = cluster.nodes.filter((n) => !n.controlPlane);
+  return {
+    project: cluster.project,
+    mode: cluster.mode,
+    behaviour: MODE_BEHAVIOUR[cluster.mode],
+    cluster,
+    kube: cluster.kube,
+    ns,
+    rec,
+    images,
+    testInfo,
+    workers: workers.length ? workers : cluster.nodes,
+    step: (title, fn) => rec.step(title, fn),
+    apply: (objs) => cluster.kube.apply(objs),
+    clients: () => (w.clients ??= startClients(cluster, images)),
+    outside: async () => (await (w.outside ??= startOutside(cluster, images))).runner,
+    node(name) {
+      const n = cluster.nodes.find((x) => x.name === name);
+      if (!n?.runner) throw new Error(`no docker access to node ${name}`);
+      return n.runner;
+    },
+    capture: (node, filter, name) => Capture.start({ node, filter, name, dir: rec.dir, image: images.tools }),
+  };
+}
+
+async function startClients(cluster: ClusterUnderTest, images: Images): Promise<Map<string, PodRunner>> {
+  const ns = clientNamespace();
+  await cluster.kube.createNamespace(ns, runLabels('clients')).catch((e: unknown) => {
+    if ((e as { code?: number }).code !== 409) throw e;
+  });
+  await cluster.kube.apply(cluster.nodes.map((n) => clientPod(ns, n.name, images.curl)));
+  const pods = await podsReady(cluster.kube, ns, 'app=kpc-client', cluster.nodes.length);
+  return new Map(pods.map((p) => [p.node, new PodRunner(cluster.kube, ns, p.name, 'client', p.ip, p.node)]));
+}
+
+async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<{ runner: ContainerRunner; container: StartedTestContainer }> {
+  if (!cluster.network) throw new Error('no Docker network to put the outside client on');
+  const container = await new GenericContainer(images.tools)
+    .withNetworkMode(cluster.network.name)
+    .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
+    .withLabels({ ...runLabels('outside-client'), [RUN_LABEL]: RUN_ID })
+    .withEntrypoint(['sleep', 'infinity'])
+    .start();
+  const ip = container.getIpAddress(cluster.network.name);
+  return { runner: new ContainerRunner(`outside client ${container.getName().replace(/^\//, '')} (${ip})`, ip, container), container };
+}

@@ -1,0 +1,194 @@
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+
+export type KObject = k8s.KubernetesObject & Record<string, unknown>;
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+const FIELD_MANAGER = 'kpc-conformance';
+
+/** The cluster API as the harness uses it: apply, watch-until, exec, namespace lifecycle. */
+export class Kube {
+  readonly kc: k8s.KubeConfig;
+  readonly core: k8s.CoreV1Api;
+  readonly objects: k8s.KubernetesObjectApi;
+  private readonly watcher: k8s.Watch;
+  private readonly execer: k8s.Exec;
+
+  constructor(readonly kubeconfigPath: string) {
+    this.kc = new k8s.KubeConfig();
+    this.kc.loadFromFile(kubeconfigPath);
+    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(this.kc);
+    this.watcher = new k8s.Watch(this.kc);
+    this.execer = new k8s.Exec(this.kc);
+  }
+
+  /** Server-side apply of each object, in order. */
+  async apply(objs: readonly KObject[]): Promise<void> {
+    for (const o of objs) {
+      await this.objects.patch(o, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    }
+  }
+
+  async delete(o: KObject): Promise<void> {
+    try {
+      await this.objects.delete(o, undefined, undefined, 0);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /**
+   * Watches `path` (a list path like /api/v1/namespaces/ns/pods) until `decide` returns a
+   * value other than undefined for the current set of objects. The first events of a watch
+   * without resourceVersion replay the current state, so no separate list is needed.
+   */
+  async watchUntil<T>(
+    path: string,
+    query: Record<string, string>,
+    decide: (objs: Map<string, KObject>) => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
+    const objs = new Map<string, KObject>();
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        let settled = false;
+        const finish = (fn: () => void) => {
+          if (!settled) {
+            settled = true;
+            fn();
+          }
+        };
+        timer = setTimeout(() => {
+          const state = [...objs.values()].map(summarize).join('; ') || 'no objects';
+          finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last seen: ${state})`)));
+        }, timeoutMs);
+        const restart = (): void => {
+          this.watcher
+            .watch(
+              path,
+              { ...query, allowWatchBookmarks: false },
+              (phase, obj: KObject) => {
+                const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+                if (phase === 'DELETED') objs.delete(key);
+                else if (phase === 'ADDED' || phase === 'MODIFIED') objs.set(key, obj);
+                const got = decide(objs);
+                if (got !== undefined) finish(() => resolve(got));
+              },
+              (err) => {
+                if (settled) return;
+                // The server closes watches now and then; a closed watch without error is resumed.
+                if (err && !(err instanceof Error && err.name === 'AbortError')) finish(() => reject(err));
+                else restart();
+              },
+            )
+            .then((c) => {
+              controller = c;
+              // An empty set is a state too (e.g. "namespace gone"): decide once the watch is up.
+              const got = decide(objs);
+              if (got !== undefined) finish(() => resolve(got));
+            })
+            .catch((e) => finish(() => reject(e)));
+        };
+        restart();
+      });
+    } finally {
+      if (timer) clearTimeout(timer);
+      controller?.abort();
+    }
+  }
+
+  /** Runs a command in a pod's container and collects its output and exit code. */
+  async exec(ns: string, pod: string, container: string, command: string[], timeoutMs = 30_000): Promise<ExecResult> {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks: Buffer[] = [];
+    const errChunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    err.on('data', (c: Buffer) => errChunks.push(c));
+    const start = Date.now();
+    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`exec in ${ns}/${pod} timed out after ${timeoutMs} ms: ${command.join(' ')}`)), timeoutMs);
+      this.execer
+        .exec(ns, pod, container, command, out, err, null, false, (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        })
+        .then((ws) => {
+          ws.on('error', (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+          });
+        })
+        .catch((e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+    });
+    return {
+      stdout: Buffer.concat(chunks).toString('utf8'),
+      stderr: Buffer.concat(errChunks).toString('utf8'),
+      exitCode: exitCodeOf(status),
+      durationMs: Date.now() - start,
+    };
+  }
+
+  async createNamespace(name: string, labels: Record<string, string>): Promise<void> {
+    await this.core.createNamespace({ body: { metadata: { name, labels } } });
+  }
+
+  async deleteNamespace(name: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.core.deleteNamespace({ name });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    await this.watchUntil(
+      '/api/v1/namespaces',
+      { fieldSelector: `metadata.name=${name}` },
+      (objs) => (objs.size === 0 ? true : undefined),
+      timeoutMs,
+      `namespace ${name} to be deleted`,
+    );
+  }
+
+  async listNodes(): Promise<k8s.V1Node[]> {
+    return (await this.core.listNode()).items;
+  }
+
+  async listPods(ns: string, labelSelector?: string): Promise<k8s.V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace: ns, labelSelector })).items;
+  }
+
+  async readService(ns: string, name: string): Promise<k8s.V1Service> {
+    return this.core.readNamespacedService({ namespace: ns, name });
+  }
+}
+
+export function exitCodeOf(s: k8s.V1Status): number {
+  if (s.status === 'Success') return 0;
+  const cause = s.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const n = cause?.message ? Number(cause.message) : NaN;
+  return Number.isFinite(n) ? n : -1;
+}
+
+export function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: number; statusCode?: number } | null)?.code ?? (e as { statusCode?: number } | null)?.statusCode;
+  return code === 404;
+}
+
+function summarize(o: KObject): string {
+  const status = o.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+  const ready = status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return `${o.kind ?? 'object'} ${o.metadata?.name ?? '?'}${status?.phase ? ` ${status.phase}` : ''}${ready ? ` Ready=${ready}` : ''}`;
+}

@@ -1,0 +1,103 @@
+/**
+ * Gets the cluster a project runs against: an existing one (KUBECONFIG_UNDER_TEST), or a kind
+ * cluster `kpc-<project>` for the project's mode, reused when it already runs that mode and
+ * created otherwise. What we create we delete at the end, unless KPC_KEEP=1.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createCluster, deleteCluster, listClusters, UnsupportedHere } from '../clusters/cluster.ts';
+import { imageFor } from '../clusters/images.ts';
+import { describeCluster, type ClusterUnderTest } from './cluster-under-test.ts';
+import type { Images } from './fixtures.ts';
+import type { ProjectSpec } from './projects.ts';
+import { REPORT_DIR } from './recorder.ts';
+import type { ProjectRuntime } from './results.ts';
+import { reportedProxyMode } from './probes/node.ts';
+
+export interface Provisioned {
+  cluster?: ClusterUnderTest;
+  /** Why this project cannot run here; every case is then skipped with this reason. */
+  unavailable?: string;
+  images: Images;
+  release(): Promise<void>;
+}
+
+export function workloadImages(): Images {
+  return { echo: imageFor('echoserver'), nginx: imageFor('nginx'), kuard: imageFor('kuard'), curl: imageFor('curl'), tools: imageFor('tools') };
+}
+
+export async function provisionCluster(project: ProjectSpec): Promise<Provisioned> {
+  const images = workloadImages();
+  const keep = process.env.KPC_KEEP === '1';
+  const existing = process.env.KUBECONFIG_UNDER_TEST;
+  if (existing) {
+    const cluster = await describeCluster({
+      source: 'existing',
+      name: project.name,
+      kubeconfig: existing,
+      project,
+      declaredMode: project.proxyMode === 'detect' ? undefined : project.proxyMode,
+      lbProvider: project.lbProvider,
+    });
+    await writeRuntime(project, cluster);
+    return { cluster, images, release: async () => undefined };
+  }
+  if (project.proxyMode === 'detect') throw new Error(`project ${project.name}: "detect" needs KUBECONFIG_UNDER_TEST`);
+  const name = `kpc-${project.name}`;
+  let created = false;
+  let info = (await listClusters()).find((c) => c.name === name);
+  if (info && !(await runsMode(info.nodes[0]?.name, project.proxyMode))) {
+    throw new Error(`kind cluster ${name} exists but does not run kube-proxy in ${project.proxyMode} mode; delete it with: npm run cluster -- delete --name ${name}`);
+  }
+  if (!info) {
+    try {
+      info = await createCluster({ name, proxyMode: project.proxyMode, masqueradeAll: project.kubeProxy?.masqueradeAll ?? false, log: (l) => console.log(`[${project.name}] ${l}`) });
+      created = true;
+    } catch (e) {
+      if (e instanceof UnsupportedHere) {
+        await writeRuntime(project, undefined, e.message);
+        return { unavailable: e.message, images, release: async () => undefined };
+      }
+      throw e;
+    }
+  }
+  const cluster = await describeCluster({
+    source: 'kind',
+    name,
+    kubeconfig: info.kubeconfig,
+    project,
+    declaredMode: project.proxyMode,
+    lbProvider: info.metallb ? 'metallb' : 'none',
+    nodeImage: info.nodeImage,
+  });
+  await writeRuntime(project, cluster);
+  return {
+    cluster,
+    images,
+    release: async () => {
+      if (created && !keep) await deleteCluster(name);
+    },
+  };
+}
+
+async function runsMode(node: string | undefined, mode: string): Promise<boolean> {
+  if (!node) return false;
+  const { NodeRunner } = await import('./runners.ts');
+  const r = await reportedProxyMode(new NodeRunner(node, ''));
+  return r.reported === mode;
+}
+
+async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefined, unavailable?: string): Promise<void> {
+  const dir = path.join(REPORT_DIR, 'run');
+  await mkdir(dir, { recursive: true });
+  const rt: ProjectRuntime = {
+    project: project.name,
+    proxyMode: c?.mode ?? (project.proxyMode === 'detect' ? undefined : project.proxyMode),
+    cluster: c ? { source: c.source, name: c.name, ...(c.source === 'existing' ? { kubeconfig: c.kubeconfig } : {}), nodeImage: c.nodeImage } : { source: 'kind' },
+    lbProvider: c?.lbProvider ?? project.lbProvider,
+    kubernetesVersion: c?.kubernetesVersion,
+    nodeImage: c?.nodeImage,
+    ...(unavailable ? { unavailable } : {}),
+  };
+  await writeFile(path.join(dir, `${project.name}.json`), JSON.stringify(rt, null, 2));
+}

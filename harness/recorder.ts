@@ -1,0 +1,137 @@
+/**
+ * Collects what a case expected, what it observed and the evidence, writes evidence files
+ * under out/report/evidence/<project>/<case>/, attaches them to the Playwright result, and
+ * emits the case's `kpc-case` attachment that the results reporter turns into a CaseResult.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TestInfo } from '@playwright/test';
+import type { Check, Evidence, EvidenceKind, PacketRow, Step } from '../reports/model.ts';
+import type { CaptureEvidence } from './probes/capture.ts';
+
+export const REPORT_DIR = path.resolve(process.env.KPC_REPORT_DIR ?? 'out/report');
+export const CASE_ATTACHMENT = 'kpc-case';
+
+/** What the reporter reads back from the attachment. */
+export interface CasePayload {
+  id: string;
+  title: string;
+  source: { title: string; url: string };
+  project: string;
+  proxyMode: string;
+  expected: string;
+  observed: string;
+  checks: Check[];
+  steps: Step[];
+  evidence: Evidence[];
+  notSupported?: string;
+}
+
+export class CaseFailure extends Error {}
+
+export function caseSlug(id: string): string {
+  return id.replace(/[^a-zA-Z0-9._-]+/g, '__');
+}
+
+export class Recorder {
+  readonly checks: Check[] = [];
+  readonly evidence: Evidence[] = [];
+  readonly steps: Step[] = [];
+  private expectedLines: string[] = [];
+  private observedLines: string[] = [];
+  private currentStep?: string;
+  readonly dir: string;
+  private seq = 0;
+
+  constructor(
+    private readonly testInfo: TestInfo,
+    readonly meta: Pick<CasePayload, 'id' | 'title' | 'source' | 'project' | 'proxyMode'>,
+  ) {
+    this.dir = path.join(REPORT_DIR, 'evidence', caseSlug(meta.project), caseSlug(meta.id));
+  }
+
+  expect(line: string): void {
+    this.expectedLines.push(line);
+  }
+  observe(line: string): void {
+    this.observedLines.push(line);
+  }
+
+  check(c: Check): Check {
+    this.checks.push(c);
+    return c;
+  }
+
+  /** Runs `fn` as a Playwright step and records its duration (and error) for the report. */
+  async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    const { test } = await import('@playwright/test');
+    const start = Date.now();
+    const prev = this.currentStep;
+    this.currentStep = title;
+    try {
+      const v = await test.step(title, fn);
+      this.steps.push({ title, durationMs: Date.now() - start });
+      return v;
+    } catch (e) {
+      this.steps.push({ title, durationMs: Date.now() - start, error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    } finally {
+      this.currentStep = prev;
+    }
+  }
+
+  private fileName(name: string, ext: string): string {
+    this.seq += 1;
+    return `${String(this.seq).padStart(2, '0')}-${name.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(0, 80)}.${ext}`;
+  }
+
+  /** Text evidence: kept inline (for the report) and as a file (for download). */
+  async text(kind: EvidenceKind, name: string, text: string, contentType = 'text/plain'): Promise<Evidence> {
+    await mkdir(this.dir, { recursive: true });
+    const file = path.join(this.dir, this.fileName(name, contentType === 'application/json' ? 'json' : 'txt'));
+    await writeFile(file, text);
+    await this.testInfo.attach(name, { path: file, contentType });
+    const ev: Evidence = { kind, name, step: this.currentStep, contentType, path: path.relative(REPORT_DIR, file), text: text.length <= 64_000 ? text : `${text.slice(0, 64_000)}\n… (truncated; full text in the file)` };
+    this.evidence.push(ev);
+    return ev;
+  }
+
+  json(name: string, value: unknown): Promise<Evidence> {
+    return this.text('json', name, JSON.stringify(value, null, 2), 'application/json');
+  }
+
+  /** A capture: the pcap file for download plus its decoded rows (optionally only the relevant ones). */
+  async pcap(name: string, cap: CaptureEvidence, rows?: PacketRow[]): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = path.join(this.dir, this.fileName(name, 'pcap'));
+    if (path.resolve(cap.file) !== file) await copyFile(cap.file, file).catch(() => undefined);
+    await this.testInfo.attach(`${name}.pcap`, { path: file, contentType: 'application/vnd.tcpdump.pcap' });
+    this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(REPORT_DIR, file) });
+    this.evidence.push({ kind: 'packets', name: `${name}: packets`, step: this.currentStep, contentType: 'application/json', packets: (rows ?? cap.packets).slice(0, 500) });
+  }
+
+  /** Attaches the case payload (always, even after an error, so the report shows what was seen). */
+  async attachPayload(extra: { notSupported?: string } = {}): Promise<void> {
+    const payload: CasePayload = {
+      ...this.meta,
+      expected: this.expectedLines.join('\n'),
+      observed: this.observedLines.join('\n'),
+      checks: this.checks,
+      steps: this.steps,
+      evidence: this.evidence,
+      ...extra,
+    };
+    await this.testInfo.attach(CASE_ATTACHMENT, { body: JSON.stringify(payload), contentType: 'application/json' });
+  }
+
+  /** Throws when any check did not hold, or when nothing was checked at all. */
+  assertChecks(): void {
+    const bad = this.checks.filter((c) => c.verdict === 'mismatch' || c.verdict === 'disagree');
+    if (bad.length) {
+      throw new CaseFailure(
+        bad.map((c) => `${c.key}: ${c.verdict === 'disagree' ? 'echo and wire disagree' : 'unexpected'} — expected ${c.expected}; echo: ${c.observedEcho ?? 'n/a'}; wire: ${c.observedWire ?? 'n/a'}`).join('\n'),
+      );
+    }
+    if (this.checks.length === 0) throw new CaseFailure('the case recorded no checks: nothing was verified');
+  }
+}

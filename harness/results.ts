@@ -1,0 +1,131 @@
+/** Builds the versioned Results document from what the runner saw. Pure: unit-tested. */
+import os from 'node:os';
+import { countStatuses, RESULTS_SCHEMA_VERSION, type CaseResult, type ControlResult, type ProjectInfo, type Results, type Status } from '../reports/model.ts';
+import type { CasePayload } from './recorder.ts';
+import type { ProjectSpec } from './projects.ts';
+
+/** One finished Playwright test, reduced to what the results need. */
+export interface FinishedTest {
+  title: string;
+  project: string;
+  /** Playwright's status for the last attempt. */
+  pwStatus: 'passed' | 'failed' | 'timedOut' | 'skipped' | 'interrupted';
+  /** Playwright's expected status ('failed' for a negative control). */
+  expectedStatus: 'passed' | 'failed' | 'timedOut' | 'skipped' | 'interrupted';
+  errorMessage?: string;
+  skipReason?: string;
+  notSupported?: string;
+  durationMs: number;
+  attempts: number;
+  payload?: CasePayload;
+}
+
+/** Facts a worker learnt about its cluster (written by the provisioning fixture). */
+export interface ProjectRuntime {
+  project: string;
+  proxyMode?: string;
+  cluster?: ProjectInfo['cluster'];
+  lbProvider?: string;
+  kubernetesVersion?: string;
+  kindVersion?: string;
+  nodeImage?: string;
+  unavailable?: string;
+}
+
+export function statusOf(t: FinishedTest): { status: Status; reason?: string } {
+  if (t.notSupported) return { status: 'not-supported', reason: t.notSupported };
+  switch (t.pwStatus) {
+    case 'passed':
+      // An expected-failure test (negative control) that "passed" in Playwright's eyes did fail.
+      return t.expectedStatus === 'failed' ? { status: 'failed', reason: firstLine(t.errorMessage) ?? 'failed as the negative control requires' } : { status: 'passed' };
+    case 'skipped':
+      return { status: 'skipped', reason: t.skipReason ?? 'skipped' };
+    case 'interrupted':
+      return { status: 'skipped', reason: 'interrupted before it finished' };
+    default:
+      return { status: 'failed', reason: firstLine(t.errorMessage) ?? t.pwStatus };
+  }
+}
+
+function firstLine(s: string | undefined): string | undefined {
+  if (!s) return undefined;
+  // Playwright error messages carry ANSI colours.
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/\u001b\[[0-9;]*m/g, '').trim();
+  return clean.split('\n')[0]?.slice(0, 500);
+}
+
+export function toCaseResult(t: FinishedTest, spec: ProjectSpec | undefined, runtime: ProjectRuntime | undefined): CaseResult {
+  const { status, reason } = statusOf(t);
+  const p = t.payload;
+  return {
+    id: p?.id ?? t.title,
+    title: p?.title ?? t.title,
+    source: p?.source ?? { title: 'unknown', url: '' },
+    project: t.project,
+    proxyMode: runtime?.proxyMode ?? p?.proxyMode ?? spec?.proxyMode ?? 'unknown',
+    status,
+    ...(reason ? { reason } : {}),
+    expected: p?.expected ?? '',
+    observed: p?.observed ?? (t.errorMessage ? firstLine(t.errorMessage) ?? '' : ''),
+    checks: p?.checks ?? [],
+    steps: p?.steps ?? [],
+    evidence: p?.evidence ?? [],
+    durationMs: t.durationMs,
+    attempts: t.attempts,
+  };
+}
+
+export function buildResults(input: {
+  tests: FinishedTest[];
+  specs: ProjectSpec[];
+  runtimes: ProjectRuntime[];
+  startedAt: Date;
+  durationMs: number;
+  command: string;
+  toolVersion: string;
+}): Results {
+  const runtimeOf = new Map(input.runtimes.map((r) => [r.project, r]));
+  const specOf = new Map(input.specs.map((s) => [s.name, s]));
+  const cases = input.tests
+    .map((t) => toCaseResult(t, specOf.get(t.project), runtimeOf.get(t.project)))
+    .sort((a, b) => a.id.localeCompare(b.id) || a.project.localeCompare(b.project));
+  const projects: ProjectInfo[] = input.specs.map((s) => {
+    const rt = runtimeOf.get(s.name);
+    return {
+      name: s.name,
+      proxyMode: rt?.proxyMode ?? s.proxyMode,
+      implementation: s.implementation,
+      lbProvider: rt?.lbProvider ?? s.lbProvider,
+      cluster: rt?.cluster ?? { source: 'kind' },
+      ...(s.control ? { control: { description: s.control.description, mustFail: [...s.control.mustFail] } } : {}),
+      ...(rt?.unavailable ? { skippedReason: rt.unavailable } : {}),
+    };
+  });
+  const controls: ControlResult[] = [];
+  for (const s of input.specs) {
+    for (const caseId of s.control?.mustFail ?? []) {
+      const c = cases.find((x) => x.project === s.name && x.id === caseId);
+      const actualStatus: Status = c?.status ?? 'skipped';
+      controls.push({ project: s.name, caseId, description: s.control?.description ?? '', expectedStatus: 'failed', actualStatus, caught: actualStatus === 'failed' });
+    }
+  }
+  const first = input.runtimes.find((r) => r.kubernetesVersion);
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'service-proxy-conformance', version: input.toolVersion },
+    run: {
+      startedAt: input.startedAt.toISOString(),
+      durationMs: input.durationMs,
+      kindVersion: input.runtimes.find((r) => r.kindVersion)?.kindVersion,
+      kubernetesVersion: first?.kubernetesVersion,
+      nodeImage: input.runtimes.find((r) => r.nodeImage)?.nodeImage,
+      host: { os: `${os.type()} ${os.release()}`, kernel: os.release(), cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+      command: input.command,
+    },
+    projects,
+    cases,
+    controls,
+    totals: countStatuses(cases),
+  };
+}

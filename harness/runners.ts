@@ -1,0 +1,82 @@
+/**
+ * Places a probe can run a command from. Each has one interface so probes don't care where
+ * they run: a pod (exec through the API), a node container (docker exec), the outside client.
+ */
+import { execa } from 'execa';
+import type { StartedTestContainer } from 'testcontainers';
+import type { ExecResult, Kube } from './kube.ts';
+
+export interface Runner {
+  /** Readable name used in evidence, e.g. `pod client-kpc-worker (10.244.1.5)`. */
+  readonly label: string;
+  /** The address this runner's traffic leaves with, when known. */
+  readonly ip?: string;
+  /** The node the runner sits on, when it is in the cluster. */
+  readonly node?: string;
+  run(cmd: string[], timeoutMs: number): Promise<ExecResult>;
+}
+
+export class PodRunner implements Runner {
+  readonly label: string;
+  constructor(
+    private readonly kube: Kube,
+    readonly ns: string,
+    readonly pod: string,
+    readonly container: string,
+    readonly ip: string,
+    readonly node: string,
+  ) {
+    this.label = `pod ${pod} on ${node} (${ip})`;
+  }
+  run(cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    return this.kube.exec(this.ns, this.pod, this.container, cmd, timeoutMs);
+  }
+}
+
+/** A kind node is a Docker container named after the node. */
+export class NodeRunner implements Runner {
+  readonly label: string;
+  constructor(
+    readonly node: string,
+    readonly ip: string,
+  ) {
+    this.label = `node ${node} (${ip})`;
+  }
+  async run(cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    return dockerExec(this.node, cmd, timeoutMs);
+  }
+}
+
+export class ContainerRunner implements Runner {
+  constructor(
+    readonly label: string,
+    readonly ip: string,
+    private readonly container: StartedTestContainer,
+  ) {}
+  async run(cmd: string[], timeoutMs: number): Promise<ExecResult> {
+    const start = Date.now();
+    const r = await withTimeout(this.container.exec(cmd), timeoutMs, `${this.label}: ${cmd.join(' ')}`);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, durationMs: Date.now() - start };
+  }
+}
+
+export async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
+  const start = Date.now();
+  const r = await execa('docker', ['exec', container, ...cmd], { reject: false, timeout: timeoutMs, stripFinalNewline: false });
+  if (r.timedOut) throw new Error(`docker exec ${container} timed out after ${timeoutMs} ms: ${cmd.join(' ')}`);
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? -1, durationMs: Date.now() - start };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    if (t) clearTimeout(t);
+  }
+}

@@ -1,0 +1,26 @@
+/** Every wait in the suite is one of these named budgets (milliseconds). No bare sleeps. */
+export const TIMEOUTS = {
+  /** Creating a kind cluster with our node image. */
+  clusterCreate: 6 * 60_000,
+  /** A Deployment's pods becoming Ready (images are local; mostly scheduling + probes). */
+  workloadReady: 120_000,
+  /** EndpointSlices reflecting the ready pods. */
+  endpointsReady: 60_000,
+  /** kube-proxy programming a new Service until the first successful request. */
+  serviceProgrammed: 60_000,
+  /** Namespace deletion at teardown. */
+  namespaceGone: 120_000,
+  /** One curl attempt (connect + transfer), passed as curl --max-time. */
+  curlAttemptSec: 5,
+  /** Expecting a drop: how long a probe waits before calling it a timeout. */
+  dropProbeSec: 3,
+  /** A packet capture becoming ready to capture. */
+  captureReady: 30_000,
+  /** MetalLB assigning an address to a LoadBalancer Service. */
+  lbAddress: 90_000,
+  /** Graceful termination phase observed in the termination tutorial. */
+  terminationPhase: 90_000,
+} as const;
+
+/** Convergence: this many consecutive successes count as "programmed". */
+export const CONSECUTIVE_SUCCESSES = 3;

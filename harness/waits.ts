@@ -1,0 +1,124 @@
+/** Waiting for cluster state by watching (never sleeping): pods ready, endpoints, LB address. */
+import type { KObject, Kube } from './kube.ts';
+import { TIMEOUTS } from './timeouts.ts';
+
+export interface PodFact {
+  name: string;
+  ip: string;
+  node: string;
+  ready: boolean;
+  labels: Record<string, string>;
+}
+
+function podFact(o: KObject): PodFact {
+  const spec = o.spec as { nodeName?: string } | undefined;
+  const status = o.status as { podIP?: string; conditions?: { type: string; status: string }[] } | undefined;
+  return {
+    name: o.metadata?.name ?? '',
+    ip: status?.podIP ?? '',
+    node: spec?.nodeName ?? '',
+    ready: status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    labels: (o.metadata?.labels as Record<string, string>) ?? {},
+  };
+}
+
+/** Resolves with the pods once `count` pods matching the selector are Ready (and not terminating). */
+export async function podsReady(kube: Kube, ns: string, labelSelector: string, count: number, timeoutMs: number = TIMEOUTS.workloadReady): Promise<PodFact[]> {
+  return kube.watchUntil(
+    `/api/v1/namespaces/${ns}/pods`,
+    { labelSelector },
+    (objs) => {
+      const ready = [...objs.values()].filter((o) => !o.metadata?.deletionTimestamp).map(podFact).filter((p) => p.ready && p.ip);
+      return ready.length >= count ? ready.sort((a, b) => a.name.localeCompare(b.name)) : undefined;
+    },
+    timeoutMs,
+    `${count} ready pod(s) matching ${labelSelector} in ${ns}`,
+  );
+}
+
+export interface EndpointFact {
+  address: string;
+  node?: string;
+  pod?: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+export function endpointFacts(objs: Iterable<KObject>): EndpointFact[] {
+  const out: EndpointFact[] = [];
+  for (const slice of objs) {
+    const eps = (slice as { endpoints?: { addresses: string[]; nodeName?: string; targetRef?: { name?: string }; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean } }[] }).endpoints ?? [];
+    for (const e of eps) {
+      for (const address of e.addresses) {
+        out.push({
+          address,
+          node: e.nodeName,
+          pod: e.targetRef?.name,
+          ready: e.conditions?.ready ?? false,
+          serving: e.conditions?.serving ?? false,
+          terminating: e.conditions?.terminating ?? false,
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Watches the Service's EndpointSlices until `decide` accepts the endpoint set. */
+export async function endpointsUntil<T>(
+  kube: Kube,
+  ns: string,
+  serviceName: string,
+  decide: (eps: EndpointFact[]) => T | undefined,
+  what: string,
+  timeoutMs: number = TIMEOUTS.endpointsReady,
+): Promise<T> {
+  return kube.watchUntil(
+    `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+    { labelSelector: `kubernetes.io/service-name=${serviceName}` },
+    (objs) => decide(endpointFacts(objs.values())),
+    timeoutMs,
+    what,
+  );
+}
+
+export function readyEndpoints(kube: Kube, ns: string, serviceName: string, count: number): Promise<EndpointFact[]> {
+  return endpointsUntil(
+    kube,
+    ns,
+    serviceName,
+    (eps) => (eps.filter((e) => e.ready).length === count ? eps : undefined),
+    `${count} ready endpoint(s) for Service ${ns}/${serviceName}`,
+  );
+}
+
+export interface ServiceFact {
+  clusterIP: string;
+  ports: { name?: string; port: number; nodePort?: number; targetPort?: number | string }[];
+  lbIngress?: { ip?: string; ipMode?: string }[];
+  healthCheckNodePort?: number;
+}
+
+export function serviceFact(o: KObject): ServiceFact {
+  const spec = o.spec as { clusterIP: string; ports: ServiceFact['ports']; healthCheckNodePort?: number };
+  const status = o.status as { loadBalancer?: { ingress?: { ip?: string; ipMode?: string }[] } } | undefined;
+  return { clusterIP: spec.clusterIP, ports: spec.ports, lbIngress: status?.loadBalancer?.ingress, healthCheckNodePort: spec.healthCheckNodePort };
+}
+
+/** A LoadBalancer Service's first ingress address, once the provider assigned one. */
+export async function loadBalancerAddress(kube: Kube, ns: string, name: string): Promise<ServiceFact & { lbIp: string }> {
+  return kube.watchUntil(
+    `/api/v1/namespaces/${ns}/services`,
+    { fieldSelector: `metadata.name=${name}` },
+    (objs) => {
+      const o = objs.values().next().value as KObject | undefined;
+      if (!o) return undefined;
+      const f = serviceFact(o);
+      const ip = f.lbIngress?.find((i) => i.ip)?.ip;
+      return ip ? { ...f, lbIp: ip } : undefined;
+    },
+    TIMEOUTS.lbAddress,
+    `an address for LoadBalancer Service ${ns}/${name}`,
+  );
+}

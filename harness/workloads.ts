@@ -1,0 +1,143 @@
+/**
+ * The example apps from the Kubernetes docs, as objects for server-side apply. Names follow
+ * the docs (`source-ip-app`, `my-nginx`, ...). Images come from the cluster's image map
+ * (public names by default, our local builds when no registry is reachable).
+ */
+import type { KObject } from './kube.ts';
+
+export interface WorkloadImages {
+  echo: string;
+  nginx: string;
+  kuard: string;
+  curl: string;
+}
+
+const downwardEnv = [
+  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+  { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+];
+
+/** kind's control plane is tainted; our probes and endpoints may sit on any node. */
+const tolerateControlPlane = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
+
+export interface DeploymentOpts {
+  ns: string;
+  name: string;
+  image: string;
+  replicas: number;
+  port: number;
+  labels?: Record<string, string>;
+  /** Pin every replica to these nodes (by hostname label). */
+  nodes?: string[];
+  /** Spread replicas one per node where possible. */
+  spread?: boolean;
+  env?: { name: string; value: string }[];
+  extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS' };
+}
+
+export function deployment(o: DeploymentOpts): KObject {
+  const labels = o.labels ?? { app: o.name };
+  const affinity = o.nodes
+    ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: o.nodes }] }] } } }
+    : undefined;
+  const spread = o.spread
+    ? [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }]
+    : undefined;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: o.name, namespace: o.ns, labels },
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: o.extra?.terminationGracePeriodSeconds ?? 5,
+          tolerations: tolerateControlPlane,
+          ...(affinity ? { affinity } : {}),
+          ...(spread ? { topologySpreadConstraints: spread } : {}),
+          ...(o.extra?.volumes ? { volumes: o.extra.volumes } : {}),
+          containers: [
+            {
+              name: o.name,
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ containerPort: o.port }],
+              env: [...downwardEnv, ...(o.env ?? [])],
+              readinessProbe: {
+                httpGet: { path: o.extra?.readinessPath ?? '/', port: o.port, scheme: o.extra?.scheme ?? 'HTTP' },
+                periodSeconds: 1,
+                failureThreshold: 1,
+              },
+              ...(o.extra?.volumeMounts ? { volumeMounts: o.extra.volumeMounts } : {}),
+              ...(o.extra?.preStopSleepSec
+                ? { lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${o.extra.preStopSleepSec}`] } } } }
+                : {}),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** `source-ip-app` from the "Using Source IP" tutorial: the echo server on 8080. */
+export function sourceIpApp(ns: string, image: string, nodes?: string[]): KObject {
+  return deployment({ ns, name: 'source-ip-app', image, replicas: nodes?.length ?? 1, port: 8080, nodes, spread: true });
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: number;
+  nodePort?: number;
+  protocol?: 'TCP' | 'UDP';
+}
+
+export interface ServiceOpts {
+  ns: string;
+  name: string;
+  selector: Record<string, string>;
+  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  ports: ServicePort[];
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  externalIPs?: string[];
+  labels?: Record<string, string>;
+}
+
+export function service(o: ServiceOpts): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: o.name, namespace: o.ns, labels: o.labels ?? { app: o.name } },
+    spec: {
+      type: o.type ?? 'ClusterIP',
+      selector: o.selector,
+      ports: o.ports.map((p) => ({ protocol: 'TCP', ...p })),
+      ...(o.externalTrafficPolicy ? { externalTrafficPolicy: o.externalTrafficPolicy } : {}),
+      ...(o.externalIPs ? { externalIPs: o.externalIPs } : {}),
+    },
+  };
+}
+
+/** A long-running client pod pinned to one node (the docs' `busybox`/curl pod). */
+export function clientPod(ns: string, node: string, image: string): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: clientPodName(node), namespace: ns, labels: { app: 'kpc-client', 'kpc.node': node } },
+    spec: {
+      nodeName: node,
+      tolerations: tolerateControlPlane,
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'client', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', 'infinity'] }],
+    },
+  };
+}
+
+export function clientPodName(node: string): string {
+  return `client-${node}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+}

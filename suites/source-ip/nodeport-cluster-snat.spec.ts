@@ -1,0 +1,34 @@
+import { deployEcho, attachServiceRules } from '../../harness/apps.ts';
+import { defineCase } from '../../harness/case.ts';
+import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
+import { runSourceScenario } from '../../harness/scenarios.ts';
+import { SOURCES } from '../../harness/sources.ts';
+
+/** externalTrafficPolicy: Cluster — every node answers, and SNATs to one of its own addresses. */
+const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS_WITH_NODE_SNAT } };
+
+defineCase({
+  id: 'source-ip/nodeport-cluster-snat',
+  title: 'Type=NodePort, externalTrafficPolicy=Cluster: every node answers and the source is SNATed to the receiving node',
+  source: SOURCES.sourceIp,
+  needs: ['capture', 'outside-client'],
+  async run(ctx) {
+    const epNode = ctx.workers[0];
+    if (!epNode) throw new Error('needs a worker node');
+    const app = await deployEcho(ctx, [epNode.name], { name: 'nodeport', type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, targetPort: 8080 }] });
+    const nodePort = app.svc.ports[0]?.nodePort;
+    if (!nodePort) throw new Error('the Service got no nodePort');
+    const outside = await ctx.step('start the outside client', () => ctx.outside());
+    await runSourceScenario(ctx, {
+      endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
+      probes: ctx.cluster.nodes.map((n) => ({
+        key: `outside -> ${n.name}:${nodePort}${n.name === epNode.name ? ' (endpoint node)' : ''}`,
+        from: outside,
+        url: `http://${n.ip}:${nodePort}/`,
+        expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-node'),
+        receivingNode: n.name,
+      })),
+    });
+    await attachServiceRules(ctx, 'nodeport', epNode.name);
+  },
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judge, reachOf, synSourceAtEndpoint } from '../../harness/judge.ts';
+import { ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS } from '../../harness/expectations.ts';
+import type { CurlEvidence } from '../../harness/probes/curl.ts';
+import type { PacketRow } from '../../reports/model.ts';
+
+const facts = { clientIp: '172.18.0.9', receivingNodeAddresses: ['172.18.0.3', '10.244.1.1', '127.0.0.1'] };
+
+function curlResult(over: Partial<CurlEvidence>): CurlEvidence {
+  return { from: 'outside', url: 'http://172.18.0.3:30080/', args: [], exitCode: 0, exit: '0 OK', httpCode: 200, body: '', stderr: '', startedAt: 1_000_000, endedAt: 1_000_050, ...over };
+}
+
+test('client IP preserved: echo and wire agree with the expectation', () => {
+  const c = judge('outside -> node', ANSWERS_WITH_CLIENT_IP, { curl: curlResult({}), echoSource: '172.18.0.9', wireSource: '172.18.0.9' }, facts);
+  assert.equal(c.verdict, 'ok');
+});
+
+test('SNAT where the client IP was expected is a mismatch', () => {
+  const c = judge('pod -> ClusterIP', ANSWERS_WITH_CLIENT_IP, { curl: curlResult({}), echoSource: '10.244.1.1', wireSource: '10.244.1.1' }, facts);
+  assert.equal(c.verdict, 'mismatch');
+  assert.match(c.observedEcho ?? '', /owned by the receiving node/);
+});
+
+test('SNAT to the receiving node passes the Cluster-policy expectation, but not when it is the client', () => {
+  assert.equal(judge('k', ANSWERS_WITH_NODE_SNAT, { curl: curlResult({}), echoSource: '172.18.0.3', wireSource: '172.18.0.3' }, facts).verdict, 'ok');
+  assert.equal(judge('k', ANSWERS_WITH_NODE_SNAT, { curl: curlResult({}), echoSource: '172.18.0.9', wireSource: '172.18.0.9' }, facts).verdict, 'mismatch');
+  assert.equal(judge('k', ANSWERS_WITH_NODE_SNAT, { curl: curlResult({}), echoSource: '172.18.0.77' }, facts).verdict, 'mismatch');
+});
+
+test('echo and wire telling different stories is its own verdict', () => {
+  const c = judge('k', ANSWERS_WITH_CLIENT_IP, { curl: curlResult({}), echoSource: '172.18.0.9', wireSource: '172.18.0.3' }, facts);
+  assert.equal(c.verdict, 'disagree');
+});
+
+test('an answer where a drop was expected fails; a timeout passes; a SYN reaching an endpoint during a drop disagrees', () => {
+  assert.equal(judge('k', DROPS, { curl: curlResult({}), echoSource: '172.18.0.9' }, facts).verdict, 'mismatch');
+  const timeout = curlResult({ exitCode: 28, exit: '28 OPERATION_TIMEDOUT', httpCode: undefined });
+  assert.equal(judge('k', DROPS, { curl: timeout, wireSource: null }, facts).verdict, 'ok');
+  assert.equal(judge('k', DROPS, { curl: timeout, wireSource: '172.18.0.9' }, facts).verdict, 'disagree');
+});
+
+test('reachOf names curl outcomes', () => {
+  assert.equal(reachOf(curlResult({})), 'answers');
+  assert.equal(reachOf(curlResult({ exitCode: 28, httpCode: undefined })), 'drops');
+  assert.equal(reachOf(curlResult({ exitCode: 7, httpCode: undefined })), 'rejects');
+  assert.equal(reachOf(curlResult({ exitCode: 0, httpCode: 503 })), 'error');
+});
+
+test('synSourceAtEndpoint picks the SYN to the endpoint inside the request window', () => {
+  const rows: PacketRow[] = [
+    { time: 999.0, proto: 'tcp', src: '1.1.1.1', srcPort: 1, dst: '10.244.1.5', dstPort: 8080, flags: 'S', length: 60 }, // before the window
+    { time: 1000.01, proto: 'tcp', src: '172.18.0.9', srcPort: 4000, dst: '172.18.0.3', dstPort: 30080, flags: 'S', length: 60 }, // pre-DNAT
+    { time: 1000.02, proto: 'tcp', src: '10.244.1.1', srcPort: 4000, dst: '10.244.1.5', dstPort: 8080, flags: 'S', length: 60 },
+    { time: 1000.03, proto: 'tcp', src: '10.244.1.5', srcPort: 8080, dst: '10.244.1.1', dstPort: 4000, flags: 'S.', length: 60 },
+  ];
+  assert.equal(synSourceAtEndpoint(rows, [{ ip: '10.244.1.5', port: 8080 }], { startedAt: 1_000_000, endedAt: 1_000_050 }), '10.244.1.1');
+  assert.equal(synSourceAtEndpoint(rows, [{ ip: '10.244.2.5', port: 8080 }], { startedAt: 1_000_000, endedAt: 1_000_050 }), null);
+});
