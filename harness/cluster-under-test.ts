@@ -86,3 +86,13 @@ async function dockerNetworkOf(container: string): Promise<{ name: string; subne
   const subnet = cfg.map((c) => c.Subnet ?? '').find((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s)) ?? '';
   return { name, subnet };
 }
+
+/** Addresses Docker has handed out on a network (nodes, outside clients, anything else). */
+export async function dockerNetworkAddresses(network: string): Promise<string[]> {
+  const r = await execa('docker', ['network', 'inspect', '--format', '{{json .Containers}}', network], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`docker network inspect ${network}: ${r.stderr}`);
+  const containers = JSON.parse(r.stdout || '{}') as Record<string, { IPv4Address?: string }>;
+  return Object.values(containers)
+    .map((c) => (c.IPv4Address ?? '').split('/')[0] ?? '')
+    .filter(Boolean);
+}

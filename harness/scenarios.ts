@@ -32,6 +32,8 @@ export interface SourceScenario {
   /** Endpoint pod addresses and target port: the SYN "at the endpoint" is the one sent to these. */
   endpoints: { ip: string; port: number; node: string }[];
   probes: SourceProbe[];
+  /** Capture on the endpoint nodes (default). Without it only the echo is judged. */
+  capture?: boolean;
 }
 
 /** One request, converging when an answer is expected (the proxy may still be programming). */
@@ -53,11 +55,11 @@ export async function probeOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectati
 }
 
 export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): Promise<Check[]> {
-  const captureNodes = [...new Set(sc.endpoints.map((e) => e.node))];
+  const captureNodes = sc.capture === false ? [] : [...new Set(sc.endpoints.map((e) => e.node))];
   const filter = `tcp and (${[...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ')}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
-  const captures: Capture[] = await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () =>
-    Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))),
-  );
+  const captures: Capture[] = captureNodes.length
+    ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
+    : [];
   const results: { probe: SourceProbe; curl: CurlEvidence }[] = [];
   const wire = new Map<(typeof results)[number], string | null>();
   try {
@@ -67,7 +69,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
       await ctx.rec.text('echo', `${probe.key}: response`, `${c.from} -> ${c.url}\nexit: ${c.exit}\nhttp: ${c.httpCode ?? '-'}\n${c.stderr ? `stderr: ${c.stderr}\n` : ''}\n${c.body}`);
     }
   } finally {
-    const done: CaptureEvidence[] = await ctx.step('stop tcpdump and decode', () => Promise.all(captures.map((c) => c.stop())));
+    const done: CaptureEvidence[] = captures.length ? await ctx.step('stop tcpdump and decode', () => Promise.all(captures.map((c) => c.stop()))) : [];
     for (const cap of done) {
       await ctx.rec.pcap(`capture on ${cap.node}`, cap);
       const endpointsHere = sc.endpoints.filter((e) => e.node === cap.node);
@@ -90,7 +92,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
     const check = judge(
       r.probe.key,
       r.probe.expectation,
-      { curl: r.curl, echoSource: echoOk?.client.address, wireSource: wire.get(r) ?? null, servedBy: echoOk?.pod?.name },
+      { curl: r.curl, echoSource: echoOk?.client.address, wireSource: captures.length ? (wire.get(r) ?? null) : undefined, servedBy: echoOk?.pod?.name },
       { clientIp, receivingNodeAddresses: addrs },
     );
     ctx.rec.observe(`${r.probe.key}: ${check.observedEcho}${check.observedWire ? `; ${check.observedWire}` : ''}`);

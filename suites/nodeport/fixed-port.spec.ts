@@ -1,0 +1,32 @@
+import { deployEcho } from '../../harness/apps.ts';
+import { defineCase } from '../../harness/case.ts';
+import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
+import { runSourceScenario } from '../../harness/scenarios.ts';
+import { SOURCES } from '../../harness/sources.ts';
+
+const NODE_PORT = 30000;
+const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS } };
+
+defineCase({
+  id: 'nodeport/fixed-port',
+  title: `Type=NodePort with a chosen nodePort (${NODE_PORT}) answers on every node`,
+  source: SOURCES.service,
+  needs: ['outside-client'],
+  async run(ctx) {
+    const epNode = ctx.workers[0];
+    if (!epNode) throw new Error('needs a worker node');
+    const app = await deployEcho(ctx, [epNode.name], { name: 'fixed-nodeport', type: 'NodePort', ports: [{ port: 80, targetPort: 8080, nodePort: NODE_PORT }] });
+    ctx.rec.check({
+      key: 'allocated nodePort',
+      expected: String(NODE_PORT),
+      observedEcho: String(app.svc.ports[0]?.nodePort ?? 'none'),
+      verdict: app.svc.ports[0]?.nodePort === NODE_PORT ? 'ok' : 'mismatch',
+    });
+    const outside = await ctx.step('start the outside client', () => ctx.outside());
+    await runSourceScenario(ctx, {
+      capture: false,
+      endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
+      probes: ctx.cluster.nodes.map((n) => ({ key: `outside -> ${n.name}:${NODE_PORT}`, from: outside, url: `http://${n.ip}:${NODE_PORT}/`, expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-node'), receivingNode: n.name })),
+    });
+  },
+});
