@@ -20,6 +20,12 @@ export const TIMEOUTS = {
   lbAddress: 90_000,
   /** Graceful termination phase observed in the termination tutorial. */
   terminationPhase: 90_000,
+  /** Pods of a Deployment scaled to 0 disappearing (connecting-apps env-vars: scale 0 and back). */
+  podsGone: 60_000,
+  /** CoreDNS answering a new Service's name with its ClusterIP. */
+  dnsResolves: 30_000,
+  /** One exec running a whole request loop (distribution: N curls; termination: the grace window). */
+  requestLoop: 120_000,
 } as const;
 
 /** Convergence: this many consecutive successes count as "programmed". */

@@ -1,0 +1,57 @@
+import { attachServiceRules, deployApp } from '../../harness/apps.ts';
+import { defineCase } from '../../harness/case.ts';
+import { ConvergenceError, converge } from '../../harness/converge.ts';
+import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
+import { judge } from '../../harness/judge.ts';
+import type { ExecResult } from '../../harness/kube.ts';
+import { MY_NGINX, myNginxDeployment, parseResolved, resolveCommand, startNamespaceCurl } from '../../harness/my-nginx.ts';
+import { probeOnce } from '../../harness/scenarios.ts';
+import { SOURCES } from '../../harness/sources.ts';
+import { TIMEOUTS } from '../../harness/timeouts.ts';
+
+const EXPECT: ExpectationTable<'pod-to-service-name'> = { rows: { 'pod-to-service-name': ANSWERS } };
+
+defineCase({
+  id: 'connecting-apps/dns',
+  title: 'A pod in the namespace resolves my-nginx to its ClusterIP and http://my-nginx answers',
+  source: SOURCES.connectingApps,
+  async run(ctx) {
+    const app = await deployApp(ctx, myNginxDeployment(ctx.ns, ctx.images.nginx), MY_NGINX.selector, MY_NGINX.replicas, {
+      name: MY_NGINX.name,
+      selector: { ...MY_NGINX.labels },
+      ports: [{ port: MY_NGINX.servicePort, targetPort: MY_NGINX.containerPort }],
+    });
+    const pod = await ctx.step('start a curl pod in the namespace', () => startNamespaceCurl(ctx, { name: 'curl' }));
+
+    ctx.rec.expect(`${MY_NGINX.name} resolves to the ClusterIP ${app.svc.clusterIP}`);
+    const cmd = resolveCommand(MY_NGINX.name);
+    const resolved = await ctx.step(`resolve ${MY_NGINX.name} in ${pod.label}`, async () => {
+      const ok = (r: ExecResult) => r.exitCode === 0 && parseResolved(r.stdout).includes(app.svc.clusterIP);
+      try {
+        return (await converge(() => pod.run(cmd, 15_000), ok, { what: `${MY_NGINX.name} resolving to ${app.svc.clusterIP}`, timeoutMs: TIMEOUTS.dnsResolves, intervalMs: 1000 })).last;
+      } catch (e) {
+        if (e instanceof ConvergenceError) return pod.run(cmd, 15_000);
+        throw e;
+      }
+    });
+    await ctx.rec.text('text', `${cmd.join(' ')} (exit ${resolved.exitCode})`, `${resolved.stdout}${resolved.stderr ? `\nstderr: ${resolved.stderr}` : ''}`);
+    const addrs = parseResolved(resolved.stdout);
+    ctx.rec.observe(`${MY_NGINX.name} resolved to ${addrs.join(', ') || 'nothing'} (exit ${resolved.exitCode})`);
+    ctx.rec.check({
+      key: `DNS ${MY_NGINX.name} (from ${pod.label})`,
+      expected: app.svc.clusterIP,
+      observedEcho: addrs.join(', ') || `no address (exit ${resolved.exitCode})`,
+      verdict: addrs.length === 1 && addrs[0] === app.svc.clusterIP ? 'ok' : 'mismatch',
+    });
+
+    const expectation = expectationFor(EXPECT, ctx.mode, 'pod-to-service-name');
+    const url = `http://${MY_NGINX.name}/`;
+    const key = `curl pod in namespace -> ${url}`;
+    ctx.rec.expect(`${key}: ${describeExpectation(expectation)}`);
+    const res = await ctx.step(`curl ${url}`, () => probeOnce({ from: pod, url, expectation }));
+    await ctx.rec.text('echo', `${key}: response`, `${res.from} -> ${res.url}\nexit: ${res.exit}\nhttp: ${res.httpCode ?? '-'}\nremote: ${res.remoteIp ?? '-'}:${res.remotePort ?? '-'}\n${res.stderr ? `stderr: ${res.stderr}\n` : ''}\n${res.body}`);
+    const check = ctx.rec.check(judge(key, expectation, { curl: res }, { clientIp: pod.ip, receivingNodeAddresses: [] }));
+    ctx.rec.observe(`${key}: ${check.observedEcho} (connected to ${res.remoteIp ?? '?'})`);
+    await attachServiceRules(ctx, MY_NGINX.name, pod.node);
+  },
+});

@@ -1,0 +1,71 @@
+import { attachServiceRules, deployApp } from '../../harness/apps.ts';
+import { defineCase } from '../../harness/case.ts';
+import { CURL, describeCurlExit } from '../../harness/curl-codes.ts';
+import { ANSWERS } from '../../harness/expectations.ts';
+import { MY_NGINX, startNamespaceCurl } from '../../harness/my-nginx.ts';
+import {
+  HTTPS_SERVICE_PORTS, NGINX_HTTPS, SECRET_MOUNT, SECRET_VOLUME, generateCert, myNginxHttpsDeployment, nginxConfigMap, serviceDnsNames, tlsSecret,
+} from '../../harness/nginx-https.ts';
+import { curl, type CurlEvidence } from '../../harness/probes/curl.ts';
+import { probeOnce } from '../../harness/scenarios.ts';
+import { SOURCES } from '../../harness/sources.ts';
+
+const CA_FILE = `${NGINX_HTTPS.certDir}/tls.crt`;
+
+/** Every mode: the curl exit each request must end with. Without --cacert the self-signed certificate must be refused. */
+const EXPECT_EXIT = {
+  'with --cacert': CURL.OK,
+  'without --cacert': CURL.PEER_FAILED_VERIFICATION,
+} as const;
+type Row = keyof typeof EXPECT_EXIT;
+const CURL_ARGS: Record<Row, string[]> = { 'with --cacert': ['--cacert', CA_FILE], 'without --cacert': [] };
+
+function responseText(c: CurlEvidence): string {
+  return `${c.from} -> ${c.url} ${c.args.join(' ')}\nexit: ${c.exit}\nhttp: ${c.httpCode ?? '-'}\nremote: ${c.remoteIp ?? '-'}:${c.remotePort ?? '-'}\n${c.stderr ? `stderr: ${c.stderr}\n` : ''}\n${c.body}`;
+}
+
+defineCase({
+  id: 'connecting-apps/https',
+  title: 'https://my-nginx verifies with the per-run certificate (--cacert) and is refused without it (curl exit 60)',
+  source: SOURCES.connectingApps,
+  async run(ctx) {
+    const names = serviceDnsNames(MY_NGINX.name, ctx.ns);
+    const cert = await ctx.step(`generate a key and a self-signed certificate for ${names.join(', ')}`, () => generateCert(MY_NGINX.name, names, ctx.images.tools));
+    await ctx.rec.text('text', 'certificate made for this run (the key stays in the Secret)', `made with: ${cert.how}\nsubject: ${cert.subject}\nsubjectAltName: ${cert.subjectAltName}\nSHA-256: ${cert.fingerprint256}\nvalid to: ${cert.validTo}\n\n${cert.certPem}`);
+    await ctx.step(`create Secret ${NGINX_HTTPS.secret} and ConfigMap ${NGINX_HTTPS.configMap}`, () => ctx.apply([tlsSecret(ctx.ns, cert), nginxConfigMap(ctx.ns)]));
+    await deployApp(ctx, myNginxHttpsDeployment(ctx.ns, ctx.images.nginx), MY_NGINX.selector, MY_NGINX.replicas, {
+      name: MY_NGINX.name,
+      selector: { ...MY_NGINX.labels },
+      type: 'NodePort',
+      ports: HTTPS_SERVICE_PORTS,
+    });
+    const pod = await ctx.step(`start a curl pod with ${NGINX_HTTPS.secret} mounted at ${NGINX_HTTPS.certDir}`, () =>
+      startNamespaceCurl(ctx, { name: 'curl', volumes: [SECRET_VOLUME], volumeMounts: [SECRET_MOUNT] }),
+    );
+    const url = `https://${MY_NGINX.name}/`;
+    // The verified request first, converging while the proxy programs the Service; then the unverified one.
+    const results: [Row, CurlEvidence][] = [];
+    for (const row of Object.keys(EXPECT_EXIT) as Row[]) {
+      const args = CURL_ARGS[row];
+      const res = await ctx.step(`curl ${url} ${args.join(' ')}`.trim(), () =>
+        EXPECT_EXIT[row] === CURL.OK ? probeOnce({ from: pod, url, expectation: ANSWERS, curlArgs: args }) : curl(pod, url, { args }),
+      );
+      await ctx.rec.text('echo', `curl ${url} ${row}: response`, responseText(res));
+      results.push([row, res]);
+    }
+    for (const [row, res] of results) {
+      const want = EXPECT_EXIT[row];
+      const key = `curl pod -> ${url} ${row}`;
+      ctx.rec.expect(`${key}: curl exit ${describeCurlExit(want)}${want === CURL.OK ? ', HTTP 200' : ''}`);
+      ctx.rec.observe(`${key}: exit ${res.exit}, HTTP ${res.httpCode ?? '-'}`);
+      const ok = res.exitCode === want && (want !== CURL.OK || res.httpCode === 200);
+      ctx.rec.check({
+        key,
+        expected: `exit ${describeCurlExit(want)}${want === CURL.OK ? ', HTTP 200' : ''}`,
+        observedEcho: `exit ${res.exit}, HTTP ${res.httpCode ?? '-'}${res.stderr ? `; ${res.stderr}` : ''}`,
+        verdict: ok ? 'ok' : 'mismatch',
+      });
+    }
+    await attachServiceRules(ctx, MY_NGINX.name, pod.node);
+  },
+});
