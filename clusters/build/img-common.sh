@@ -31,7 +31,7 @@ build_image() {
   mapfile -t tags < <(img_tags "$id")
   local first="${tags[0]}"
   echo "docker build $id -> ${tags[*]}"
-  docker build --network host -q -t "$first" "$@" "$ctx" >/dev/null
+  DOCKER_BUILDKIT=0 docker build --network host -t "$first" "$@" "$ctx" 2>&1 | grep -v -e "^DEPRECATED" -e "BuildKit is currently disabled" -e "environment-variable" -e "^ *$"
   for t in "${tags[@]:1}"; do docker tag "$first" "$t"; done
   save_image "$id"
 }
@@ -46,5 +46,21 @@ save_image() {
   echo "saved $tar ($(du -h "$tar" | cut -f1))"
 }
 
-# stage DIR: a fresh build context under the cache.
-stage() { rm -rf "$1" && mkdir -p "$1"; }
+# context ID SRC_DIR [FILES...]: a fresh build context $KPC_CACHE/ctx/ID holding SRC_DIR's
+# files plus FILES (binaries); prints its path.
+context() {
+  local id="$1" src="$2" c="$KPC_CACHE/ctx/$1"; shift 2
+  rm -rf "$c" && mkdir -p "$c"
+  cp -a "$src/." "$c/"
+  local f
+  for f in "$@"; do need_bin "$f"; cp -a "$f" "$c/"; done
+  echo "$c"
+}
+
+BASE_ARG="--build-arg=BASE=$(img base local)"
+NET_ARG="--build-arg=BASE=$(img base-net local)"
+
+# need_image TAG: fail with the step to run when a base image is missing.
+need_image() {
+  docker image inspect "$1" >/dev/null 2>&1 || { echo "missing image $1: run its img-*.sh step first" >&2; exit 1; }
+}

@@ -6,7 +6,8 @@
 //   - routes every other node's pod CIDR via that node's InternalIP;
 //   - masquerades pod traffic leaving the cluster pod subnet (nat chain KPC-MASQ).
 //
-// It reads Nodes from the API server with its service account; no network policy support.
+// It reads Nodes from the API server (CONTROL_PLANE_ENDPOINT when kind sets it) with its service
+// account; no network policy support.
 package main
 
 import (
@@ -38,9 +39,15 @@ type apiClient struct {
 }
 
 func newAPIClient() (*apiClient, error) {
-	host, port := os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")
-	if host == "" || port == "" {
-		return nil, fmt.Errorf("KUBERNETES_SERVICE_HOST/PORT not set: not running in a pod?")
+	// kind sets CONTROL_PLANE_ENDPOINT (host:port) so the CNI needs no Service routing, which
+	// kube-proxy only provides later; fall back to the in-cluster Service address.
+	endpoint := os.Getenv("CONTROL_PLANE_ENDPOINT")
+	if endpoint == "" {
+		host, port := os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")
+		if host == "" || port == "" {
+			return nil, fmt.Errorf("neither CONTROL_PLANE_ENDPOINT nor KUBERNETES_SERVICE_HOST/PORT is set: not running in a pod?")
+		}
+		endpoint = net.JoinHostPort(host, port)
 	}
 	ca, err := os.ReadFile(filepath.Join(saDir, "ca.crt"))
 	if err != nil {
@@ -50,7 +57,7 @@ func newAPIClient() (*apiClient, error) {
 	pool.AppendCertsFromPEM(ca)
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	return &apiClient{
-		base: "https://" + net.JoinHostPort(host, port),
+		base: "https://" + endpoint,
 		http: &http.Client{Transport: tr, Timeout: 20 * time.Second},
 	}, nil
 }
