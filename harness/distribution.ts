@@ -1,0 +1,148 @@
+/**
+ * Load distribution, from the kuard blog post: 5 kuard replicas behind one ClusterIP, N
+ * requests from one client pod in ONE exec (a shell loop, a fresh curl and so a fresh
+ * connection per request), counted by the pod that answered. The probe collects; the cases
+ * judge (every replica served, chi-square uniformity, rule shape, DNAT on the wire).
+ */
+import type { PacketRow } from '../reports/model.ts';
+import { deployApp, type DeployedApp } from './apps.ts';
+import type { CaseContext } from './fixtures.ts';
+import type { Runner } from './runners.ts';
+import { TIMEOUTS } from './timeouts.ts';
+import { deployment } from './workloads.ts';
+
+export const KUARD = {
+  name: 'kuard',
+  labels: { app: 'kuard' },
+  selector: 'app=kuard',
+  replicas: 5,
+  port: 8080,
+  servicePort: 80,
+  readinessPath: '/ready',
+  /**
+   * kuard (ours and the public image) serves its environment as one line of JSON here; the
+   * Deployment injects POD_NAME through the downward API, so the answer names its pod.
+   */
+  whoPath: '/env/api',
+} as const;
+
+/**
+ * Request counts and the test level. all-endpoints-serve: P(some replica gets none of N) <=
+ * 5*(4/5)^N, ~1e-9 at N=100. uniform: chi-square with 4 degrees of freedom at alpha = 1e-5,
+ * the false-failure probability of a proxy that is in fact uniform.
+ */
+export const DISTRIBUTION = {
+  allServeRequests: 100,
+  uniformRequests: 500,
+  alpha: 1e-5,
+  /** Requests made while capturing the SYN before and after DNAT (rules-shape). */
+  captureRequests: 10,
+} as const;
+
+/** The kuard Deployment (5 replicas spread over the nodes) and its ClusterIP Service 80 -> 8080. */
+export async function deployKuard(ctx: CaseContext, replicas: number = KUARD.replicas): Promise<DeployedApp> {
+  const dep = deployment({
+    ns: ctx.ns,
+    name: KUARD.name,
+    image: ctx.images.kuard,
+    replicas,
+    port: KUARD.port,
+    labels: { ...KUARD.labels },
+    spread: true,
+    extra: { readinessPath: KUARD.readinessPath },
+  });
+  return deployApp(ctx, dep, KUARD.selector, replicas, { name: KUARD.name, selector: { ...KUARD.labels }, ports: [{ port: KUARD.servicePort, targetPort: KUARD.port }] });
+}
+
+export interface SpreadEvidence {
+  from: string;
+  url: string;
+  sent: number;
+  /** Answers per pod name (only pods that answered). */
+  counts: Record<string, number>;
+  /** Requests that did not answer with a pod name: index and curl exit. */
+  failures: { i: number; exitCode: number }[];
+  durationMs: number;
+  /** The loop's output, one line per request: `<i> <curl exit> <pod name or ->`. */
+  raw: string;
+}
+
+/**
+ * One exec, `n` requests: each a new curl process (new source port, new connection, new
+ * load-balancing decision). The pod name is cut out of the JSON with shell parameter
+ * expansion, so a request costs one fork.
+ */
+export function spreadScript(url: string, n: number, maxTimeSec: number): string {
+  return [
+    'i=0',
+    `while [ "$i" -lt ${n} ]; do`,
+    '  i=$((i+1))',
+    `  out=$(curl -sS --connect-timeout ${maxTimeSec} --max-time ${maxTimeSec} '${url}' 2>/dev/null); rc=$?`,
+    `  case "$out" in *'"POD_NAME":"'*) p=\${out#*'"POD_NAME":"'}; p=\${p%%'"'*};; *) p=-;; esac`,
+    '  echo "$i $rc $p"',
+    'done',
+  ].join('\n');
+}
+
+export function parseSpread(raw: string): Pick<SpreadEvidence, 'counts' | 'failures'> {
+  const counts: Record<string, number> = {};
+  const failures: SpreadEvidence['failures'] = [];
+  for (const line of raw.split('\n')) {
+    const m = /^(\d+) (\d+) (\S+)$/.exec(line.trim());
+    if (!m) continue;
+    const [, i, rc, pod] = m;
+    if (rc === '0' && pod && pod !== '-') counts[pod] = (counts[pod] ?? 0) + 1;
+    else failures.push({ i: Number(i), exitCode: Number(rc) });
+  }
+  return { counts, failures };
+}
+
+export async function requestSpread(from: Runner, url: string, n: number): Promise<SpreadEvidence> {
+  const start = Date.now();
+  const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
+  const parsed = parseSpread(r.stdout);
+  const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;
+  // Lines that never came (the loop died) are failures too, so `sent` always adds up.
+  for (let i = seen + 1; i <= n; i++) parsed.failures.push({ i, exitCode: -1 });
+  return { from: from.label, url, sent: n, ...parsed, durationMs: Date.now() - start, raw: r.stdout + (r.stderr ? `\nstderr: ${r.stderr}` : '') };
+}
+
+export function spreadTable(ev: SpreadEvidence, pods: readonly string[]): string {
+  const expected = ev.sent / Math.max(pods.length, 1);
+  const rows = [...new Set([...pods, ...Object.keys(ev.counts)])].map((p) => `${p.padEnd(40)} ${String(ev.counts[p] ?? 0).padStart(5)}   (expected ${expected.toFixed(1)})${pods.includes(p) ? '' : '   NOT AN ENDPOINT'}`);
+  return `${ev.from} -> ${ev.url}: ${ev.sent} requests in ${(ev.durationMs / 1000).toFixed(1)} s, ${ev.failures.length} without an answer\n${rows.join('\n')}`;
+}
+
+export interface DnatEvidence {
+  /** SYNs the client sent to the ClusterIP (before DNAT). */
+  toClusterIp: PacketRow[];
+  /** For each of them, the SYN with the same source ip:port sent on to a pod (after DNAT), if any. */
+  pairs: { before: PacketRow; after?: PacketRow }[];
+}
+
+/**
+ * Pairs each SYN to `clusterIp:port` with the SYN of the same connection (same source ip:port)
+ * going to one of the `endpoints`: the node saw the packet before and after its DNAT.
+ */
+export function dnatPairs(rows: readonly PacketRow[], clusterIp: string, port: number, endpoints: readonly { ip: string; port: number }[]): DnatEvidence {
+  const syn = rows.filter((r) => r.proto === 'tcp' && r.flags === 'S');
+  const toClusterIp = syn.filter((r) => r.dst === clusterIp && r.dstPort === port);
+  const seen = new Set<string>();
+  const firsts = toClusterIp.filter((r) => {
+    const k = `${r.src}:${r.srcPort}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const pairs = firsts.map((before) => ({
+    before,
+    after: syn.find((r) => r.src === before.src && r.srcPort === before.srcPort && endpoints.some((e) => e.ip === r.dst && e.port === r.dstPort)),
+  }));
+  return { toClusterIp: firsts, pairs };
+}
+
+export function dnatText(ev: DnatEvidence, podByIp: ReadonlyMap<string, string>): string {
+  return ev.pairs
+    .map(({ before, after }) => `${before.src}:${before.srcPort} -> ${before.dst}:${before.dstPort} [${before.iface ?? '?'}]  ==>  ${after ? `${after.dst}:${after.dstPort} (${podByIp.get(after.dst) ?? '?'}) [${after.iface ?? '?'}]` : 'no DNAT\'ed SYN seen'}`)
+    .join('\n') || '(no SYN to the ClusterIP captured)';
+}
