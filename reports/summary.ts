@@ -1,0 +1,35 @@
+/**
+ * The few lines `npm run conformance` and `npm run report` print at the end: one per project,
+ * then where the report is.
+ */
+import type { Results, Status } from './model.ts';
+import { columnsOf, projectTotals } from './view-model.ts';
+
+function countsText(t: Record<Status, number>): string {
+  const parts = [`${t.passed} passed`, `${t.failed} failed`];
+  if (t.skipped) parts.push(`${t.skipped} skipped`);
+  if (t['not-supported']) parts.push(`${t['not-supported']} not supported`);
+  return parts.join(', ');
+}
+
+/**
+ * One line per project, e.g. `iptables  14 passed, 1 failed, 2 skipped`, with the skip reason
+ * of a project that could not run and the catch count of a negative control, then
+ * `report: <reportPath>`.
+ */
+export function summaryLines(results: Pick<Results, 'projects' | 'cases' | 'controls'>, reportPath: string): string[] {
+  const columns = columnsOf(results);
+  const totals = projectTotals(results);
+  const label = (p: (typeof columns)[number]): string => `${p.name}${p.control ? ' (control)' : ''}:`;
+  const width = Math.max(0, ...columns.map((p) => label(p).length));
+  const lines = columns.map((p) => {
+    let line = `${label(p).padEnd(width)} ${countsText(totals.get(p.name) ?? { passed: 0, failed: 0, skipped: 0, 'not-supported': 0 })}`;
+    if (p.skippedReason) line += ` (${p.skippedReason})`;
+    if (p.control) {
+      const controls = results.controls.filter((c) => c.project === p.name);
+      line += ` - ${controls.filter((c) => c.caught).length}/${controls.length} injected faults caught`;
+    }
+    return line;
+  });
+  return [...lines, `report: ${reportPath}`];
+}
