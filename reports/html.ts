@@ -1,0 +1,273 @@
+/**
+ * The HTML report (`index.html`): one self-contained file that opens from disk. Header,
+ * matrix, comparison and controls are rendered here, every value escaped; the case view is
+ * drawn in the page by `client/report.js` from the results embedded as JSON, using text nodes
+ * only. A Content-Security-Policy allows exactly the one inline style and script (by hash), so
+ * even a missed escape could not run anything.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type Evidence, type ProjectInfo, type Results, type Status } from './model.ts';
+import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref } from './escape.ts';
+import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
+
+/** What the page script receives: the cases, with link targets already checked. */
+export interface ClientData {
+  columns: { name: string; proxyMode: string; implementation: string; control: boolean }[];
+  cases: (Omit<CaseResult, 'evidence'> & { sourceHref?: string; evidence: (Evidence & { href?: string })[] })[];
+}
+
+export function clientData(results: Results, matrix: Matrix): ClientData {
+  return {
+    columns: matrix.columns.map((p) => ({ name: p.name, proxyMode: p.proxyMode, implementation: p.implementation, control: Boolean(p.control) })),
+    cases: results.cases.map((c) => ({
+      ...c,
+      sourceHref: safeExternalHref(c.source.url),
+      evidence: c.evidence.map((ev) => ({ ...ev, href: safeEvidenceHref(ev.path) })),
+    })),
+  };
+}
+
+let assets: { css: string; js: string } | undefined;
+function clientAssets(): { css: string; js: string } {
+  assets ??= {
+    css: readFileSync(new URL('./client/report.css', import.meta.url), 'utf8'),
+    js: readFileSync(new URL('./client/report.js', import.meta.url), 'utf8'),
+  };
+  return assets;
+}
+
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+export function contentSecurityPolicy(css: string, js: string): string {
+  return `default-src 'none'; style-src ${sha256(css)}; script-src ${sha256(js)}; base-uri 'none'; form-action 'none'`;
+}
+
+const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', skipped: '–', 'not-supported': '∅' };
+
+function badge(status: Status): string {
+  return `<span class="badge st-${status}">${MARKS[status]} ${STATUS_LABELS[status]}</span>`;
+}
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function countsText(t: Record<Status, number>): string {
+  return STATUSES.filter((s) => t[s] > 0)
+    .map((s) => `<span class="count st-${s}">${t[s]} ${STATUS_LABELS[s]}</span>`)
+    .join(' ') || '<span class="muted">no cases</span>';
+}
+
+function link(href: string | undefined, text: string): string {
+  return href ? `<a href="${e(href)}" rel="noreferrer noopener">${e(text)}</a>` : e(text);
+}
+
+function header(results: Results, matrix: Matrix, diffs: Difference[]): string {
+  const { run } = results;
+  const totals = countStatuses(results.cases);
+  const byProject = projectTotals(results);
+  const facts: [string, string | undefined][] = [
+    ['Started', formatDate(run.startedAt)],
+    ['Duration', formatDuration(run.durationMs)],
+    ['kind', run.kindVersion],
+    ['Kubernetes', run.kubernetesVersion],
+    ['Node image', run.nodeImage],
+    ['Host', `${run.host.os}, kernel ${run.host.kernel}, ${run.host.cpus} CPUs, ${run.host.memoryGiB} GiB`],
+  ];
+  const columnRows = matrix.columns
+    .map((p) => {
+      const notes = [
+        p.control ? `<span class="tag control">control</span> ${e(p.control.description)}` : '',
+        p.skippedReason ? `<span class="tag">skipped</span> ${e(p.skippedReason)}` : '',
+      ].filter(Boolean);
+      const image = p.cluster.nodeImage && p.cluster.nodeImage !== run.nodeImage ? `<div class="muted">${e(p.cluster.nodeImage)}</div>` : '';
+      return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
+    })
+    .join('\n');
+  const caught = results.controls.filter((c) => c.caught).length;
+  return `<header class="top">
+<h1>Service proxy conformance <span class="muted">${e(formatDate(run.startedAt))}</span></h1>
+<dl class="facts">${facts
+    .filter(([, v]) => v)
+    .map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`)
+    .join('')}</dl>
+<p class="totals">${results.cases.length} case results: ${countsText(totals)}</p>
+<table class="columns-table">
+<thead><tr><th>Column</th><th>Proxy mode</th><th>Implementation</th><th>LB provider</th><th>Cluster</th><th>Results</th><th>Notes</th></tr></thead>
+<tbody>
+${columnRows}
+</tbody>
+</table>
+<nav class="tabs" aria-label="Views">
+<a href="#/matrix" data-view="matrix">Matrix</a>
+<a href="#/compare" data-view="compare">Differences <span class="pill">${diffs.length}</span></a>
+<a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${results.controls.length}</span></a>
+</nav>
+</header>`;
+}
+
+function matrixCell(c: CaseResult | undefined, caught: ReadonlySet<string>): string {
+  if (!c) return '<td class="none" title="not run in this column">—</td>';
+  const why = c.reason ? `<span class="why">${e(c.reason)}</span>` : '';
+  const control = caught.has(`${c.project}\u0000${c.id}`) ? '<span class="caught">fault caught</span>' : '';
+  return `<td class="st-${c.status}"><a class="cell" href="${e(caseHash(c.project, c.id))}"${c.reason ? ` title="${e(c.reason)}"` : ''}><span class="label">${MARKS[c.status]} ${STATUS_LABELS[c.status]}</span>${control}${why}</a></td>`;
+}
+
+function matrixSection(results: Results, matrix: Matrix): string {
+  const totals = countStatuses(results.cases);
+  const rowCount = matrix.groups.reduce((n, g) => n + g.rows.length, 0);
+  const caught = new Set(results.controls.filter((c) => c.caught).map((c) => `${c.project}\u0000${c.caseId}`));
+  const head = matrix.columns
+    .map((p) => `<th scope="col"${p.control ? ' class="control"' : ''}><span class="col-name">${e(p.name)}</span><span class="col-sub">${e(p.implementation)} · ${e(p.lbProvider)}${p.control ? ' · control' : ''}</span></th>`)
+    .join('');
+  const body = matrix.groups
+    .map((g) => {
+      const rows = g.rows
+        .map((r) => {
+          const statuses = [...new Set(r.cells.flatMap((c) => (c ? [c.status] : [])))].join(' ');
+          const search = `${r.id} ${r.title}`.toLowerCase();
+          return `<tr class="case-row" data-st="${e(statuses)}" data-search="${e(search)}"><th scope="row"><span class="case-id">${e(r.id)}</span><span class="case-title">${e(r.title)}</span></th>${r.cells.map((c) => matrixCell(c, caught)).join('')}</tr>`;
+        })
+        .join('\n');
+      return `<tbody class="group"><tr class="group-row"><th colspan="${matrix.columns.length + 1}"><span class="group-label">${link(safeExternalHref(g.source.url), g.source.title)} <span class="muted">${g.rows.length} case${g.rows.length === 1 ? '' : 's'}</span></span></th></tr>\n${rows}\n</tbody>`;
+    })
+    .join('\n');
+  const filters = STATUSES.map((s) => `<label class="filter st-${s}"><input type="checkbox" name="status" value="${s}" checked> ${STATUS_LABELS[s]} <span class="muted">${totals[s]}</span></label>`).join('');
+  return `<section id="view-matrix" class="view" data-view="matrix">
+<h2>Matrix</h2>
+<form class="filters" id="filters" role="search">
+<span class="filter-title">Show rows with</span>${filters}
+<input type="search" id="search" placeholder="Search case id or title" aria-label="Search case id or title" autocomplete="off">
+<output id="shown" class="muted">${rowCount} of ${rowCount} cases</output>
+</form>
+<div class="matrix-wrap" tabindex="0">
+<table class="matrix" id="matrix">
+<thead><tr><th scope="col" class="corner">Case</th>${head}</tr></thead>
+${body}
+</table>
+<p class="empty" id="no-match" hidden>No case matches these filters.</p>
+</div>
+</section>`;
+}
+
+function observation(c: CaseResult, key: string): string {
+  const k = c.checks.find((x) => x.key === key);
+  if (!k) return '<span class="muted">no such check</span>';
+  const lines = [
+    k.observedEcho !== undefined ? `<div><span class="muted">echo</span> ${e(k.observedEcho)}</div>` : '',
+    k.observedWire !== undefined ? `<div><span class="muted">wire</span> ${e(k.observedWire)}</div>` : '',
+  ].join('');
+  return `${lines}<span class="verdict v-${e(k.verdict)}">${e(k.verdict)}</span>`;
+}
+
+function differenceArticle(d: Difference, matrix: Matrix): string {
+  const cells = d.columns.map((i) => ({ project: matrix.columns[i] as ProjectInfo, c: d.row.cells[i] as CaseResult }));
+  const what = [d.status ? 'outcome' : '', d.observed ? 'observed behaviour' : '', d.checkKeys.length ? `${d.checkKeys.length} check${d.checkKeys.length === 1 ? '' : 's'}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const head = cells.map(({ project, c }) => `<th scope="col"><a href="${e(caseHash(c.project, c.id))}">${e(project.name)}</a><span class="col-sub">${e(project.implementation)}</span></th>`).join('');
+  const row = (label: string, differs: boolean, render: (c: CaseResult) => string, cls = ''): string =>
+    `<tr${differs ? ' class="differs"' : ''}><th scope="row">${label}</th>${cells.map(({ c }) => `<td${cls ? ` class="${cls}"` : ''}>${render(c)}</td>`).join('')}</tr>`;
+  const expectedOf = (key: string): string => cells.map(({ c }) => c.checks.find((k) => k.key === key)?.expected).find((x) => x !== undefined) ?? '';
+  const rows = [
+    row('Outcome', d.status, (c) => `${badge(c.status)}${c.reason ? `<div class="muted">${e(c.reason)}</div>` : ''}`),
+    row('Observed', d.observed, (c) => (c.status === 'skipped' || c.status === 'not-supported' ? '<span class="muted">—</span>' : e(c.observed)), 'text'),
+    ...d.checkKeys.map((key) => row(`${e(key)}<div class="muted">expected: ${e(expectedOf(key))}</div>`, true, (c) => (c.status === 'passed' || c.status === 'failed' ? observation(c, key) : '<span class="muted">—</span>'))),
+  ];
+  const agreeing = new Set(cells.flatMap(({ c }) => c.checks.map((k) => k.key)));
+  for (const k of d.checkKeys) agreeing.delete(k);
+  const note = agreeing.size ? `<p class="muted small">${agreeing.size} other check${agreeing.size === 1 ? '' : 's'} agree across columns.</p>` : '';
+  return `<article class="diff" data-id="${e(d.row.id)}">
+<h3><span class="case-id">${e(d.row.id)}</span> ${e(d.row.title)}</h3>
+<p class="muted small">${link(safeExternalHref(d.source.url), d.source.title)} · differs in ${e(what)}</p>
+<div class="side-wrap"><table class="side"><thead><tr><th></th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
+${note}
+</article>`;
+}
+
+function compareSection(results: Results, matrix: Matrix, diffs: Difference[]): string {
+  const compared = matrix.columns.filter((p, i) => !p.control && matrix.groups.some((g) => g.rows.some((r) => r.cells[i] && r.cells[i]?.status !== 'skipped')));
+  const rowCount = matrix.groups.reduce((n, g) => n + g.rows.length, 0);
+  const intro = `${diffs.length} of ${rowCount} cases differ in outcome or observed behaviour between ${e(compared.map((p) => p.name).join(', ') || 'the columns')}. Skipped cells and negative controls are not compared.`;
+  const body = diffs.length ? diffs.map((d) => differenceArticle(d, matrix)).join('\n') : '<p class="empty">No differences: every column that ran a case saw the same thing.</p>';
+  return `<section id="view-compare" class="view" data-view="compare">
+<h2>Differences between columns</h2>
+<p class="muted">${intro}</p>
+${body}
+</section>`;
+}
+
+function controlsSection(results: Results, matrix: Matrix): string {
+  const controlProjects = matrix.columns.filter((p) => p.control);
+  const caught = results.controls.filter((c) => c.caught).length;
+  if (!results.controls.length && !controlProjects.length) {
+    return `<section id="view-controls" class="view" data-view="controls"><h2>Negative controls</h2><p class="empty">No negative controls in this run.</p></section>`;
+  }
+  const names = new Set([...controlProjects.map((p) => p.name), ...results.controls.map((c) => c.project)]);
+  const blocks = [...names].map((name) => {
+    const project = matrix.columns.find((p) => p.name === name);
+    const rows = results.controls
+      .filter((c) => c.project === name)
+      .map(
+        (c) =>
+          `<tr class="${c.caught ? 'caught' : 'missed'}"><th scope="row"><a href="${e(caseHash(c.project, c.caseId))}">${e(c.caseId)}</a></th><td>${e(c.description)}</td><td>${badge(c.expectedStatus)}</td><td>${badge(c.actualStatus)}</td><td>${c.caught ? '<span class="verdict v-ok">caught</span>' : '<span class="verdict v-mismatch">missed</span>'}</td></tr>`,
+      )
+      .join('\n');
+    return `<h3>${e(name)}</h3>
+<p>${e(project?.control?.description ?? '')}</p>
+<table class="plain"><thead><tr><th>Case</th><th>Fault</th><th>Must be</th><th>Was</th><th>Verdict</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">no results recorded</td></tr>'}</tbody></table>`;
+  });
+  return `<section id="view-controls" class="view" data-view="controls">
+<h2>Negative controls</h2>
+<p class="muted">Faults injected on purpose into a column; the suite must fail these cases. ${caught} of ${results.controls.length} caught.</p>
+${blocks.join('\n')}
+</section>`;
+}
+
+/** The whole index.html as a string. */
+export function renderHtml(results: Results): string {
+  const { css, js } = clientAssets();
+  const matrix = buildMatrix(results);
+  const diffs = selectDifferences(matrix);
+  const { run, tool } = results;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(contentSecurityPolicy(css, js))}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Service proxy conformance · ${e(formatDate(run.startedAt))}</title>
+<style>${css}</style>
+</head>
+<body>
+${header(results, matrix, diffs)}
+<main>
+${matrixSection(results, matrix)}
+${compareSection(results, matrix, diffs)}
+${controlsSection(results, matrix)}
+<section id="view-case" class="view" data-view="case" hidden></section>
+</main>
+<footer class="foot">
+<p><code>${e(run.command)}</code></p>
+<p class="muted">${e(tool.name)} ${e(tool.version)} · results schema ${e(results.schemaVersion)} (reporter reads ${e(RESULTS_SCHEMA_VERSION)})</p>
+</footer>
+<script type="application/json" id="report-data">${jsonForScript(clientData(results, matrix))}</script>
+<script>${js}</script>
+</body>
+</html>
+`;
+}
+
+/** Writes `<outDir>/index.html` and returns its path. */
+export async function writeHtml(results: Results, outDir: string): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, 'index.html');
+  await writeFile(path, renderHtml(results));
+  return path;
+}

@@ -1,0 +1,15 @@
+/** Writes the views of a run's results (index.html, junit.xml) into the report directory. */
+import type { Results } from './model.ts';
+import { writeHtml } from './html.ts';
+import { writeJunit } from './junit.ts';
+
+export interface ReportFiles {
+  html: string;
+  junit: string;
+}
+
+/** Writes `<outDir>/index.html` and `<outDir>/junit.xml`; results.json is the caller's to write. */
+export async function writeViews(results: Results, outDir: string): Promise<ReportFiles> {
+  const [html, junit] = await Promise.all([writeHtml(results, outDir), writeJunit(results, outDir)]);
+  return { html, junit };
+}
