@@ -1,0 +1,442 @@
+/**
+ * Creates, lists and deletes the kind clusters the suite runs against, with our node image,
+ * the requested kube-proxy mode and MetalLB (L2) on a pool from the kind network's own subnet.
+ *
+ * Works on hosts that refuse `docker run --privileged`: kind runs with clusters/docker-shim
+ * first on its PATH (see that script). Every command goes through execa.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import YAML from 'yaml';
+import {
+  KIND_NETWORK,
+  METALLB_DIR,
+  builtNodeImage,
+  dockerImageExists,
+  dockerNetwork,
+  ensureDocker,
+  ensureKind,
+  kindClusterNames,
+  kindEnv,
+  kpcCache,
+  kubectlBinary,
+  nodeContainers,
+  versions,
+} from './kind.ts';
+
+export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
+export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
+
+export interface ClusterNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+  /** IPv4 address on the kind Docker network (also the Kubernetes InternalIP) */
+  ip: string;
+  ipv6?: string;
+}
+
+export interface MetalLBInfo {
+  /** the IPAddressPool's range, "first-last" */
+  range: string;
+  first: string;
+  last: string;
+  poolName: string;
+  namespace: string;
+}
+
+export interface ClusterInfo {
+  name: string;
+  /** kubeconfig file for this cluster, API server on 127.0.0.1 (from the host) */
+  kubeconfig: string;
+  /** kube-proxy mode as configured at create time ('unknown' when we did not create it) */
+  proxyMode: ProxyMode | 'unknown';
+  masqueradeAll: boolean;
+  nodes: ClusterNode[];
+  network: { name: string; subnet: string; gateway: string };
+  nodeImage: string;
+  kubernetesVersion: string;
+  metallb?: MetalLBInfo;
+  /** seconds `createCluster` took, when known */
+  createSeconds?: number;
+}
+
+export interface CreateOptions {
+  /** default "kpc" */
+  name?: string;
+  proxyMode: ProxyMode;
+  /** worker nodes besides the control plane; default 2 */
+  workers?: number;
+  masqueradeAll?: boolean;
+  /** node image; default: the one clusters/build/node-image.sh built last */
+  image?: string;
+  /** install MetalLB; default true */
+  metallb?: boolean;
+  /** progress lines (with elapsed seconds); default: none */
+  log?: (line: string) => void;
+  /** abort = stop and delete the half-made cluster */
+  signal?: AbortSignal;
+  /** keep a failed cluster for debugging instead of deleting it */
+  keepOnFailure?: boolean;
+}
+
+/** This host cannot run what was asked (e.g. ipvs without IP_VS); nothing was created. */
+export class UnsupportedHere extends Error {
+  override name = 'UnsupportedHere';
+}
+/** A cluster of that name exists already; nothing was changed. */
+export class ClusterExists extends Error {
+  override name = 'ClusterExists';
+}
+/** createCluster was aborted (Ctrl-C); the half-made cluster was deleted. */
+export class CreateAborted extends Error {
+  override name = 'CreateAborted';
+}
+
+export const DEFAULT_NAME = 'kpc';
+const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const METALLB_POOL = 'kpc-pool';
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers (unit-tested)
+
+export function validateName(name: string): void {
+  if (!NAME_RE.test(name) || name.length > 50) {
+    throw new Error(`invalid cluster name "${name}": use lower-case letters, digits, '-' and '.', at most 50 characters`);
+  }
+}
+
+export function isProxyMode(s: string): s is ProxyMode {
+  return (PROXY_MODES as readonly string[]).includes(s);
+}
+
+/** The kind cluster config for our clusters. */
+export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean }): string {
+  const kubeProxy: Record<string, unknown> = {
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    // nf_conntrack_max is global and read-only inside node containers: never set it
+    conntrack: { maxPerCore: 0 },
+  };
+  if (o.masqueradeAll) {
+    kubeProxy.iptables = { masqueradeAll: true }; // iptables and ipvs modes
+    kubeProxy.nftables = { masqueradeAll: true };
+  }
+  const cfg = {
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    name: o.name,
+    networking: { kubeProxyMode: o.proxyMode },
+    nodes: [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))],
+    kubeadmConfigPatches: [YAML.stringify(kubeProxy)],
+  };
+  return YAML.stringify(cfg);
+}
+
+function ipToInt(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`not an IPv4 address: ${ip}`);
+  return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
+}
+function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/**
+ * A small range at the top of an IPv4 subnet for MetalLB: Docker hands out container
+ * addresses from the bottom, so the top stays free. Up to 32 addresses (a quarter of small
+ * subnets), ending just below the broadcast address.
+ */
+export function metallbRange(subnet: string): { first: string; last: string; range: string } {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(subnet.trim());
+  if (!m) throw new Error(`not an IPv4 CIDR: ${subnet}`);
+  const prefix = Number(m[2]);
+  if (prefix > 28) throw new Error(`subnet ${subnet} is too small for a MetalLB pool`);
+  const size = 2 ** (32 - prefix);
+  const base = (ipToInt(m[1]!) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0)) >>> 0;
+  const broadcast = base + size - 1;
+  const count = Math.min(32, size / 4);
+  const first = intToIp(broadcast - count + 1 - 1);
+  const last = intToIp(broadcast - 1);
+  return { first, last, range: `${first}-${last}` };
+}
+
+export function metallbPoolManifest(range: string): string {
+  const docs = [
+    {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: METALLB_POOL, namespace: 'metallb-system' },
+      spec: { addresses: [range], autoAssign: true, avoidBuggyIPs: false },
+    },
+    {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name: 'kpc-l2', namespace: 'metallb-system' },
+      spec: { ipAddressPools: [METALLB_POOL] },
+    },
+  ];
+  return docs.map((d) => YAML.stringify(d)).join('---\n');
+}
+
+/** Why ipvs cannot run here, or undefined when it can. */
+export function ipvsUnsupportedReason(f: { procIpVs: boolean; moduleFile: boolean; loadTried: boolean }): string | undefined {
+  if (f.procIpVs) return undefined;
+  if (f.moduleFile && !f.loadTried) return undefined;
+  return f.moduleFile
+    ? 'kube-proxy ipvs mode needs the kernel IP_VS support: the ip_vs module exists but could not be loaded (/proc/net/ip_vs is missing)'
+    : 'kube-proxy ipvs mode needs the kernel IP_VS support (CONFIG_IP_VS): /proc/net/ip_vs is missing and this kernel has no ip_vs module';
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 100) / 10;
+  return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host checks
+
+async function ipvsCheck(): Promise<string | undefined> {
+  const procIpVs = existsSync('/proc/net/ip_vs');
+  if (procIpVs) return undefined;
+  const rel = (await execa('uname', ['-r'])).stdout.trim();
+  const modDir = `/lib/modules/${rel}`;
+  let moduleFile = false;
+  if (existsSync(modDir)) {
+    const r = await execa('bash', ['-c', `find ${JSON.stringify(modDir)} -name 'ip_vs.ko*' -print -quit; grep -qw ip_vs ${JSON.stringify(modDir)}/modules.builtin 2>/dev/null && echo builtin`], { reject: false });
+    moduleFile = r.stdout.trim() !== '';
+  }
+  let loadTried = false;
+  if (moduleFile) {
+    loadTried = true;
+    await execa('modprobe', ['-a', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'], { reject: false });
+    if (existsSync('/proc/net/ip_vs')) return undefined;
+  }
+  return ipvsUnsupportedReason({ procIpVs: false, moduleFile, loadTried });
+}
+
+// ---------------------------------------------------------------------------------------------
+// State kept next to the cache: what we asked for at create time
+
+function stateDir(name: string): string {
+  return path.join(kpcCache(), 'clusters', name);
+}
+
+interface SavedState {
+  name: string;
+  proxyMode: ProxyMode;
+  masqueradeAll: boolean;
+  nodeImage: string;
+  metallb?: MetalLBInfo;
+  createSeconds?: number;
+}
+
+async function readState(name: string): Promise<SavedState | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(stateDir(name), 'state.json'), 'utf8')) as SavedState;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+function kindCmd(args: string[], opts: { signal?: AbortSignal; onLine?: (l: string) => void } = {}): ResultPromise {
+  const kind = path.join(kpcCache(), 'bin', `kind-${versions().kind}`, 'kind');
+  const lines = function* (line: unknown) {
+    const s = String(line).replace(/\r/g, '').trimEnd();
+    if (s && opts.onLine) opts.onLine(s);
+    yield line;
+  };
+  return execa(kind, args, {
+    env: kindEnv(),
+    all: true,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    ...(opts.onLine ? { stderr: lines, stdout: lines } : {}),
+  });
+}
+
+/** Path of the kubeconfig we keep for a cluster (written by createCluster / getKubeconfig). */
+export function kubeconfigPath(name: string): string {
+  return path.join(stateDir(name), 'kubeconfig');
+}
+
+/** Writes (refreshes) and returns the kubeconfig path of an existing cluster. */
+export async function getKubeconfig(name: string): Promise<string> {
+  await ensureKind();
+  const r = await kindCmd(['get', 'kubeconfig', '--name', name]);
+  const file = kubeconfigPath(name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, String(r.stdout), { mode: 0o600 });
+  return file;
+}
+
+/** kubectl against a cluster, through our kubectl binary. */
+export async function kubectl(kubeconfig: string, args: string[], opts: { input?: string; signal?: AbortSignal } = {}): Promise<string> {
+  const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], {
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+  });
+  return String(r.stdout);
+}
+
+export async function getCluster(name: string): Promise<ClusterInfo | undefined> {
+  const containers = await nodeContainers(name);
+  if (containers.length === 0) return undefined;
+  const state = await readState(name);
+  const net = await dockerNetwork(KIND_NETWORK);
+  let kubeconfig = kubeconfigPath(name);
+  if (!existsSync(kubeconfig)) kubeconfig = await getKubeconfig(name).catch(() => kubeconfig);
+  const nodes: ClusterNode[] = containers
+    .filter((c) => c.role !== 'external-load-balancer')
+    .map((c) => ({ name: c.name, role: c.role as ClusterNode['role'], ip: c.ipv4, ...(c.ipv6 ? { ipv6: c.ipv6 } : {}) }));
+  let proxyMode: ClusterInfo['proxyMode'] = state?.proxyMode ?? 'unknown';
+  if (!state) {
+    // not made by us: ask kube-proxy's config in the cluster
+    const cp = nodes.find((n) => n.role === 'control-plane');
+    if (cp) {
+      const r = await execa('docker', ['exec', cp.name, 'kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', '-n', 'kube-system', 'get', 'configmap', 'kube-proxy', '-o', 'jsonpath={.data.config\\.conf}'], { reject: false });
+      const mode = /^mode:\s*"?(\w*)"?/m.exec(r.stdout)?.[1] ?? '';
+      proxyMode = isProxyMode(mode) ? mode : mode === '' && r.exitCode === 0 ? 'iptables' : 'unknown';
+    }
+  }
+  return {
+    name,
+    kubeconfig,
+    proxyMode,
+    masqueradeAll: state?.masqueradeAll ?? false,
+    nodes,
+    network: { name: net?.name ?? KIND_NETWORK, subnet: net?.subnet ?? '', gateway: net?.gateway ?? '' },
+    nodeImage: state?.nodeImage ?? containers[0]?.image ?? '',
+    kubernetesVersion: versions().kubernetes,
+    ...(state?.metallb ? { metallb: state.metallb } : {}),
+    ...(state?.createSeconds !== undefined ? { createSeconds: state.createSeconds } : {}),
+  };
+}
+
+export async function listClusters(): Promise<ClusterInfo[]> {
+  const out: ClusterInfo[] = [];
+  for (const n of await kindClusterNames()) {
+    const c = await getCluster(n);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Deletes a cluster (node containers, kubeconfig, our state). No error when it is absent. */
+export async function deleteCluster(name: string, opts: { log?: (line: string) => void } = {}): Promise<boolean> {
+  validateName(name);
+  await ensureDocker();
+  await ensureKind(opts.log);
+  const existed = (await nodeContainers(name)).length > 0;
+  await kindCmd(['delete', 'cluster', '--name', name], opts.log ? { onLine: opts.log } : {});
+  // kind deletes by label; make sure nothing with the label survives (e.g. a node being created)
+  const left = await execa('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`]);
+  const ids = left.stdout.split('\n').filter(Boolean);
+  if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  await rm(stateDir(name), { recursive: true, force: true });
+  return existed;
+}
+
+function nodeImageOrThrow(image: string | undefined): string {
+  if (image) return image;
+  const built = builtNodeImage();
+  if (!built) throw new Error('no node image built yet: run `npm run images` (clusters/build/node-image.sh)');
+  if (!built.complete) {
+    throw new Error(`node image ${built.image} lacks some cluster images (built with KPC_NODE_ALLOW_MISSING_IMAGES); run \`npm run images\` again`);
+  }
+  return built.image;
+}
+
+function imageFromCatalog(id: string): string {
+  const file = path.join(path.dirname(METALLB_DIR), 'images.json');
+  const catalog = JSON.parse(readFileSync(file, 'utf8')) as { images: Array<{ id: string; local: string }> };
+  const hit = catalog.images.find((i) => i.id === id);
+  if (!hit) throw new Error(`image ${id} is not in clusters/images.json`);
+  return hit.local;
+}
+
+export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
+  const name = opts.name ?? DEFAULT_NAME;
+  const workers = opts.workers ?? 2;
+  const masqueradeAll = opts.masqueradeAll ?? false;
+  const withMetallb = opts.metallb ?? true;
+  const t0 = Date.now();
+  const log = (l: string) => opts.log?.(`[${formatElapsed(Date.now() - t0)}] ${l}`);
+  validateName(name);
+  if (!isProxyMode(opts.proxyMode)) throw new Error(`unknown proxy mode "${String(opts.proxyMode)}": use ${PROXY_MODES.join(', ')}`);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new Error(`--workers must be 0..10, not ${workers}`);
+
+  // checks that must fail before anything exists
+  if (opts.proxyMode === 'ipvs') {
+    const why = await ipvsCheck();
+    if (why) throw new UnsupportedHere(why);
+  }
+  await ensureDocker();
+  if ((await kindClusterNames()).includes(name)) {
+    throw new ClusterExists(`cluster "${name}" already exists; delete it first with: npm run cluster -- delete --name ${name}`);
+  }
+  const image = nodeImageOrThrow(opts.image);
+  if (!(await dockerImageExists(image))) throw new Error(`node image ${image} is not in the local Docker; run \`npm run images\``);
+  await ensureKind(log);
+  opts.signal?.throwIfAborted();
+
+  const dir = stateDir(name);
+  await mkdir(dir, { recursive: true });
+  const configFile = path.join(dir, 'kind-config.yaml');
+  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll }));
+  const kubeconfig = kubeconfigPath(name);
+
+  let started = false;
+  try {
+    log(`creating kind cluster "${name}" (1 control plane + ${workers} workers, kube-proxy ${opts.proxyMode}${masqueradeAll ? ', masqueradeAll' : ''}) from ${image}`);
+    started = true;
+    await kindCmd(
+      ['create', 'cluster', '--name', name, '--config', configFile, '--image', image, '--kubeconfig', kubeconfig, '--wait', '0s', ...(opts.keepOnFailure ? ['--retain'] : [])],
+      { onLine: (l) => log(`kind: ${l.replace(/^\s*[✓✗•]\s*/u, '')}`), ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
+    log('nodes created; waiting for every node to be Ready');
+    const k = (args: string[], input?: string) => kubectl(kubeconfig, args, { ...(input !== undefined ? { input } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    await k(['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=180s']);
+    log('nodes Ready; waiting for kube-proxy and CoreDNS');
+    await k(['-n', 'kube-system', 'rollout', 'status', 'daemonset/kube-proxy', '--timeout=120s']);
+    await k(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=120s']);
+
+    let metallb: MetalLBInfo | undefined;
+    if (withMetallb) {
+      const net = await dockerNetwork(KIND_NETWORK);
+      if (!net) throw new Error(`docker network ${KIND_NETWORK} not found after create`);
+      const r = metallbRange(net.subnet);
+      log(`installing MetalLB (pool ${r.range} from ${KIND_NETWORK} network ${net.subnet})`);
+      await k(['apply', '-f', path.join(METALLB_DIR, 'crds.yaml')]);
+      const manifest = (await readFile(path.join(METALLB_DIR, 'metallb.yaml'), 'utf8'))
+        .replaceAll('@CONTROLLER_IMAGE@', imageFromCatalog('metallb-controller'))
+        .replaceAll('@SPEAKER_IMAGE@', imageFromCatalog('metallb-speaker'));
+      await k(['apply', '-f', '-'], manifest);
+      await k(['wait', '--for=condition=Established', 'crd/ipaddresspools.metallb.io', 'crd/l2advertisements.metallb.io', '--timeout=60s']);
+      await k(['apply', '-f', '-'], metallbPoolManifest(r.range));
+      await k(['-n', 'metallb-system', 'rollout', 'status', 'deployment/controller', '--timeout=120s']);
+      await k(['-n', 'metallb-system', 'rollout', 'status', 'daemonset/speaker', '--timeout=120s']);
+      metallb = { ...r, poolName: METALLB_POOL, namespace: 'metallb-system' };
+    }
+    const createSeconds = Math.round((Date.now() - t0) / 100) / 10;
+    const state: SavedState = { name, proxyMode: opts.proxyMode, masqueradeAll, nodeImage: image, createSeconds, ...(metallb ? { metallb } : {}) };
+    await writeFile(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
+    const info = await getCluster(name);
+    if (!info) throw new Error(`cluster ${name} vanished right after create`);
+    log(`cluster "${name}" ready in ${formatElapsed(Date.now() - t0)}`);
+    return info;
+  } catch (e) {
+    const aborted = opts.signal?.aborted ?? false;
+    if (started && !(opts.keepOnFailure && !aborted)) {
+      log(aborted ? 'interrupted: deleting the half-made cluster' : 'create failed: deleting the half-made cluster');
+      await deleteCluster(name).catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+    } else if (!started) {
+      await rm(dir, { recursive: true, force: true });
+    }
+    if (aborted) throw new CreateAborted(`create of "${name}" interrupted; the cluster was deleted`);
+    throw e;
+  }
+}
