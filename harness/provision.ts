@@ -50,15 +50,29 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     throw new Error(`kind cluster ${name} exists but does not run kube-proxy in ${project.proxyMode} mode; delete it with: npm run cluster -- delete --name ${name}`);
   }
   if (!info) {
+    // Ctrl-C reaches the worker too: abort the create so the half-made cluster is deleted.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
-      info = await createCluster({ name, proxyMode: project.proxyMode, masqueradeAll: project.kubeProxy?.masqueradeAll ?? false, log: (l) => console.log(`[${project.name}] ${l}`) });
+      info = await createCluster({
+        name,
+        proxyMode: project.proxyMode,
+        masqueradeAll: project.kubeProxy?.masqueradeAll ?? false,
+        log: (l: string) => console.log(`[${project.name}] ${l}`),
+        signal: abort.signal,
+      });
       created = true;
-    } catch (e) {
+    } catch (e: unknown) {
       if (e instanceof UnsupportedHere) {
         await writeRuntime(project, undefined, e.message);
         return { unavailable: e.message, images, release: async () => undefined };
       }
       throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   }
   const cluster = await describeCluster({
