@@ -6,5 +6,6 @@ source "$HERE/go-common.sh"
 source "$HERE/img-common.sh"
 ensure_docker
 need_image "$(img base local)"
-build_image base-net "$(context base-net "$IMG_DIR/base-net")" "$BASE_ARG"
+ctx=$(context base-net "$IMG_DIR/base-net")
+build_image base-net "$ctx" "$BASE_ARG"
 docker run --rm "$(img base-net local)" sh -c 'iptables-select && iptables -V && nft -v'

@@ -8,12 +8,17 @@ ensure_docker
 need_image "$(img base local)"; need_image "$(img base-net local)"
 k8s="$BIN/kubernetes-$(v .kubernetes)"
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
-  build_image "$c" "$(context "$c" "$IMG_DIR/control-plane" "$k8s/$c")" "$BASE_ARG" "--build-arg=BIN=$c"
+  ctx=$(context "$c" "$IMG_DIR/control-plane" "$k8s/$c")
+  build_image "$c" "$ctx" "$BASE_ARG" "--build-arg=BIN=$c"
 done
-build_image kube-proxy "$(context kube-proxy "$IMG_DIR/kube-proxy" "$k8s/kube-proxy")" "$NET_ARG"
-build_image etcd "$(context etcd "$IMG_DIR/etcd" "$BIN/etcd-$(v .etcd.version)/etcd")" "$BASE_ARG"
-build_image coredns "$(context coredns "$IMG_DIR/coredns" "$BIN/coredns-$(v .coredns.version)/coredns")" "$BASE_ARG"
-build_image pause "$(context pause "$IMG_DIR/pause" "$BIN/kpc-$(kpc_sum)/pause")"
+ctx=$(context kube-proxy "$IMG_DIR/kube-proxy" "$k8s/kube-proxy")
+build_image kube-proxy "$ctx" "$NET_ARG"
+ctx=$(context etcd "$IMG_DIR/etcd" "$BIN/etcd-$(v .etcd.version)/etcd")
+build_image etcd "$ctx" "$BASE_ARG"
+ctx=$(context coredns "$IMG_DIR/coredns" "$BIN/coredns-$(v .coredns.version)/coredns")
+build_image coredns "$ctx" "$BASE_ARG"
+ctx=$(context pause "$IMG_DIR/pause" "$BIN/kpc-$(kpc_sum)/pause")
+build_image pause "$ctx"
 
 # kubeadm must find every image it will ask for under exactly these names.
 want=$("$k8s/kubeadm" config images list --kubernetes-version "$(v .kubernetes)" 2>/dev/null)

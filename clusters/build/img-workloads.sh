@@ -6,9 +6,15 @@ source "$HERE/img-common.sh"
 ensure_docker
 need_image "$(img base local)"; need_image "$(img base-net local)"
 kpc="$BIN/kpc-$(kpc_sum)"
-build_image nginx "$(context nginx "$IMG_DIR/nginx")" "$BASE_ARG"
-build_image echoserver "$(context echoserver "$IMG_DIR/echoserver" "$kpc/echoserver")" "$BASE_ARG"
-build_image kuard "$(context kuard "$IMG_DIR/kuard" "$kpc/kuard")" "$BASE_ARG"
-build_image curl "$(context curl "$IMG_DIR/curl")" "$BASE_ARG"
-build_image tools "$(context tools "$IMG_DIR/tools")" "$NET_ARG"
-build_image ryuk "$(context ryuk "$IMG_DIR/ryuk" "$kpc/reaper")"
+ctx=$(context nginx "$IMG_DIR/nginx")
+build_image nginx "$ctx" "$BASE_ARG"
+ctx=$(context echoserver "$IMG_DIR/echoserver" "$kpc/echoserver")
+build_image echoserver "$ctx" "$BASE_ARG"
+ctx=$(context kuard "$IMG_DIR/kuard" "$kpc/kuard")
+build_image kuard "$ctx" "$BASE_ARG"
+ctx=$(context curl "$IMG_DIR/curl")
+build_image curl "$ctx" "$BASE_ARG"
+ctx=$(context tools "$IMG_DIR/tools")
+build_image tools "$ctx" "$NET_ARG"
+ctx=$(context ryuk "$IMG_DIR/ryuk" "$kpc/reaper")
+build_image ryuk "$ctx"

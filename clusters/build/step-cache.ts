@@ -17,7 +17,7 @@ export interface Stamp {
 /** Helper files a script sources from clusters/build (`source "$HERE/x.sh"` or `source ".../x.sh"`). */
 export function sourcedHelpers(scriptText: string): string[] {
   const out = new Set<string>();
-  for (const m of scriptText.matchAll(/^\s*(?:source|\.)\s+"?[^"\s]*?\/([\w.-]+\.sh)"?/gm)) {
+  for (const m of scriptText.matchAll(/^\s*(?:source|\.)\s+\S.*\/([\w.-]+\.sh)"?\s*$/gm)) {
     if (m[1]) out.add(m[1]);
   }
   return [...out].sort();
