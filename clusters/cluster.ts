@@ -145,8 +145,8 @@ function intToIp(n: number): string {
 
 /**
  * A small range at the top of an IPv4 subnet for MetalLB: Docker hands out container
- * addresses from the bottom, so the top stays free. Up to 32 addresses (a quarter of small
- * subnets), ending just below the broadcast address.
+ * addresses from the bottom, so the top stays free: the top 32 addresses (a quarter of small
+ * subnets), without the broadcast address. 172.18.0.0/16 gives 172.18.255.224-172.18.255.254.
  */
 export function metallbRange(subnet: string): { first: string; last: string; range: string } {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(subnet.trim());
@@ -157,7 +157,7 @@ export function metallbRange(subnet: string): { first: string; last: string; ran
   const base = (ipToInt(m[1]!) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0)) >>> 0;
   const broadcast = base + size - 1;
   const count = Math.min(32, size / 4);
-  const first = intToIp(broadcast - count + 1 - 1);
+  const first = intToIp(broadcast - count + 1);
   const last = intToIp(broadcast - 1);
   return { first, last, range: `${first}-${last}` };
 }
