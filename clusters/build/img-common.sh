@@ -31,9 +31,12 @@ build_image() {
   mapfile -t tags < <(img_tags "$id")
   local first="${tags[0]}"
   echo "docker build $id -> ${tags[*]}"
-  DOCKER_BUILDKIT=0 docker build --network host -t "$first" "$@" "$ctx" 2>&1 | grep -v -e "^DEPRECATED" -e "BuildKit is currently disabled" -e "environment-variable" -e "^ *$"
+  DOCKER_BUILDKIT=0 docker build --network host --label io.kpc.built=1 -t "$first" "$@" "$ctx" 2>&1 \
+    | grep -v -e "^DEPRECATED" -e "BuildKit is currently disabled" -e "environment-variable" -e "^ *$"
   for t in "${tags[@]:1}"; do docker tag "$first" "$t"; done
   save_image "$id"
+  # Our previous builds of this tag are now untagged: drop them (only images we labelled).
+  docker image prune -f --filter label=io.kpc.built=1 >/dev/null
 }
 
 # save_image ID: docker save every tag of ID into $TARS/<tar>, via a temp file then rename.

@@ -173,10 +173,8 @@ func ensureMasq(ipt string, podSubnets []string) error {
 		log.Printf("%s: %s programmed for %v", ipt, chain, podSubnets)
 	}
 	for _, s := range podSubnets {
-		jump := []string{"-t", "nat", "POSTROUTING", "-s", s, "-m", "comment", "--comment", "kpc kindnet masquerade", "-j", chain}
-		check := append([]string{"-C"}, jump...)
-		if _, err := run(ipt, check...); err != nil {
-			if _, err := run(ipt, append([]string{"-A"}, jump...)...); err != nil {
+		if _, err := run(ipt, masqJump("-C", s)...); err != nil {
+			if _, err := run(ipt, masqJump("-A", s)...); err != nil {
 				return err
 			}
 		}

@@ -106,6 +106,12 @@ func masqRules(chain string, podSubnets []string) []string {
 	return append(out, fmt.Sprintf("-A %s -j MASQUERADE", chain))
 }
 
+// masqJump is the iptables command (op -C to check, -A to append) for the POSTROUTING rule
+// sending traffic from one pod subnet to our chain.
+func masqJump(op, subnet string) []string {
+	return []string{"-t", "nat", op, "POSTROUTING", "-s", subnet, "-m", "comment", "--comment", "kpc kindnet masquerade", "-j", chain}
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {

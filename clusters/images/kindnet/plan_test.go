@@ -54,3 +54,11 @@ func TestMasqRules(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestMasqJump(t *testing.T) {
+	got := strings.Join(masqJump("-A", "10.244.0.0/16"), " ")
+	want := "-t nat -A POSTROUTING -s 10.244.0.0/16 -m comment --comment kpc kindnet masquerade -j KPC-MASQ"
+	if got != want {
+		t.Fatalf("got %q", got)
+	}
+}
