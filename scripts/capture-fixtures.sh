@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Regenerates the packet-capture fixtures in test/fixtures/pcap/ from real traffic.
+# Regenerates the test fixtures that come from real traffic and real tools.
 #
-# Two throwaway network namespaces joined by a veth pair (10.99.0.0/24, fd99::/64), a tiny
-# HTTP server in one, curl / python clients in the other, and tcpdump / dumpcap capturing
-# the same traffic several ways: Ethernet (-i veth), Linux cooked v1 and v2 (-i any),
-# nanosecond timestamps, pcapng with several interfaces, and raw IP from a tun device.
-# Next to every capture, `tcpdump -nn -tt -r` of it is stored as <name>.txt: the unit tests
-# compare our decoder against it. Namespaces, processes and temp files are removed on exit.
+#   pcap   test/fixtures/pcap/  Two throwaway network namespaces joined by a veth pair
+#          (10.99.0.0/24, fd99::/64), a tiny HTTP server in one, curl / python clients in the
+#          other, and tcpdump / dumpcap capturing the same traffic several ways: Ethernet
+#          (-i veth), Linux cooked v1 and v2 (-i any), nanosecond timestamps, pcapng with two
+#          interfaces, raw IP from a tun device. Next to every capture, `tcpdump -nn -tt -r`
+#          of it is stored as <name>.txt; the unit tests compare our decoder against it.
+#   echo   test/fixtures/echo/  Our echoserver (clusters/images/echoserver, built with go)
+#          answering curl across the same veth pair; curl's own view of the connection
+#          (local address and port) is stored as <name>.curl next to each reply.
 #
-# Needs root, iproute2, tcpdump, python3, curl, and dumpcap (Debian package `tshark`).
-# Usage: sudo scripts/capture-fixtures.sh [output-dir]   (default test/fixtures/pcap)
+# Namespaces, processes and temp files are removed on exit.
+# Needs root, iproute2, python3, curl; pcap: tcpdump and dumpcap (Debian package `tshark`);
+# echo: go.
+# Usage: sudo scripts/capture-fixtures.sh [pcap|echo|all]   (default all)
 set -euo pipefail
 
-OUT=${1:-$(dirname "$0")/../test/fixtures/pcap}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-for tool in ip tcpdump python3 curl dumpcap; do
+WHAT=${1:-all}
+case $WHAT in pcap | echo | all) ;; *) echo "usage: $0 [pcap|echo|all]" >&2; exit 2 ;; esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+need=(ip python3 curl)
+[[ $WHAT == echo ]] || need+=(tcpdump dumpcap)
+[[ $WHAT == pcap ]] || need+=(go)
+for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null || { echo "missing $tool (dumpcap: apt-get install tshark)" >&2; exit 1; }
 done
 
@@ -62,8 +70,8 @@ for ns in "$A" "$B"; do
   ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0 || true
 done
 
-# A tun device in A for a raw-IP (no link header) capture; python holds it open and
-# discards what arrives, so packets routed into it are really transmitted (and captured).
+# Helpers the pcap fixtures run inside the namespaces: a tun holder, and traffic (UDP, ICMP
+# echo, an IPv6 hop-by-hop option, a VLAN-tagged frame).
 cat >"$WORK/tun.py" <<'EOF'
 import fcntl, os, select, struct, sys, time
 TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000
@@ -75,19 +83,6 @@ while time.time() < deadline:
     if select.select([fd], [], [], 1)[0]:
         os.read(fd, 65536)
 EOF
-ip netns exec "$A" python3 "$WORK/tun.py" "$WORK/tun.ready" & PIDS+=($!)
-wait_for "$WORK/tun.ready" ready
-inA ip addr add 10.99.200.1/24 dev kpctun0
-inA ip addr add fd99:200::1/64 dev kpctun0 nodad
-inA ip link set kpctun0 up
-
-# --- servers in B -----------------------------------------------------------------------
-mkdir -p "$WORK/www"
-printf 'hi\n' >"$WORK/www/hi.txt"
-(cd "$WORK/www" && exec ip netns exec "$B" python3 -m http.server --bind :: 8080) >"$WORK/http.log" 2>&1 & PIDS+=($!)
-wait_for "$WORK/http.log" "Serving HTTP"
-
-# --- traffic helpers (python: UDP, ICMP echo, IPv6 hop-by-hop option, a VLAN-tagged frame) --
 cat >"$WORK/traffic.py" <<'EOF'
 import socket, struct, sys
 
@@ -132,61 +127,108 @@ elif what == 'vlan':
     s.send(frame)
 EOF
 
-# --- captures ---------------------------------------------------------------------------
-# start_capture <name> <command...>: runs a capture in A (at most 60 s) logging to $WORK/<name>.log.
-CAPS=()
-start_capture() {
-  local name=$1; shift
-  ip netns exec "$A" timeout -s INT 60 "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!); CAPS+=($!)
+pcap_fixtures() {
+  # A tun device in A for a raw-IP (no link header) capture; python holds it open and
+  # discards what arrives, so packets routed into it are really transmitted (and captured).
+  ip netns exec "$A" python3 "$WORK/tun.py" "$WORK/tun.ready" & PIDS+=($!)
+  wait_for "$WORK/tun.ready" ready
+  inA ip addr add 10.99.200.1/24 dev kpctun0
+  inA ip addr add fd99:200::1/64 dev kpctun0 nodad
+  inA ip link set kpctun0 up
+
+  # --- servers in B -----------------------------------------------------------------------
+  mkdir -p "$WORK/www"
+  printf 'hi\n' >"$WORK/www/hi.txt"
+  (cd "$WORK/www" && exec ip netns exec "$B" python3 -m http.server --bind :: 8080) >"$WORK/http.log" 2>&1 & PIDS+=($!)
+  wait_for "$WORK/http.log" "Serving HTTP"
+
+  # --- captures ---------------------------------------------------------------------------
+  # start_capture <name> <command...>: runs a capture in A (at most 60 s) logging to $WORK/<name>.log.
+  CAPS=()
+  start_capture() {
+    local name=$1; shift
+    ip netns exec "$A" timeout -s INT 60 "$@" >"$WORK/$name.log" 2>&1 &
+    PIDS+=($!); CAPS+=($!)
+  }
+  start_capture eth-veth.pcap          tcpdump -Z root -U -n -i veth-a -w "$WORK/eth-veth.pcap"
+  start_capture eth-veth-nano.pcap     tcpdump -Z root -U -n -i veth-a --time-stamp-precision nano -w "$WORK/eth-veth-nano.pcap"
+  start_capture any-sll2.pcap          tcpdump -Z root -U -n -i any -w "$WORK/any-sll2.pcap"   # tcpdump >= 4.99 writes SLL2 for -i any
+  start_capture any-sll.pcap           tcpdump -Z root -U -n -i any -y LINUX_SLL -w "$WORK/any-sll.pcap"
+  start_capture raw-tun.pcap           tcpdump -Z root -U -n -i kpctun0 -w "$WORK/raw-tun.pcap"
+  start_capture ng-multi.pcapng        dumpcap -q -i veth-a -i lo -w "$WORK/ng-multi.pcapng"
+  for name in eth-veth.pcap eth-veth-nano.pcap any-sll2.pcap any-sll.pcap raw-tun.pcap; do
+    wait_for "$WORK/$name.log" "listening on"
+  done
+  # dumpcap prints nothing with -q; wait until it has written its section header.
+  for _ in $(seq 1 100); do [ -s "$WORK/ng-multi.pcapng" ] && break; sleep 0.1; done
+
+  # Neighbour resolution first, so the ARP / ND exchange sits at the start of every capture.
+  inA python3 "$WORK/traffic.py" icmp4 10.99.0.2
+  inA curl -sS -o /dev/null --max-time 5 http://10.99.0.2:8080/hi.txt
+  inA curl -sS -o /dev/null --max-time 5 'http://[fd99::2]:8080/hi.txt'
+  inA curl -s -o /dev/null --max-time 2 http://10.99.0.2:8081/ || true   # closed port: RST
+  inA python3 "$WORK/traffic.py" udp4
+  inA python3 "$WORK/traffic.py" icmp6
+  inA python3 "$WORK/traffic.py" udp6-hbh fd99::1 fd99::2
+  inA python3 "$WORK/traffic.py" vlan
+  # ECN negotiated on one connection: tcpdump prints the SYN as [SEW] and the SYN-ACK as [S.E].
+  inA sysctl -qw net.ipv4.tcp_ecn=1
+  inB sysctl -qw net.ipv4.tcp_ecn=1
+  inA curl -sS -o /dev/null --max-time 5 http://10.99.0.2:8080/hi.txt
+  # Loopback traffic in A (shows up in -i any and on the pcapng's second interface).
+  inA python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'lo', ('127.0.0.1', 9999))"
+  # Raw IP through the tun: nothing answers, so only the outgoing packets are seen.
+  inA python3 "$WORK/traffic.py" icmp4 10.99.200.2
+  inA curl -s -o /dev/null --max-time 1 http://10.99.200.2:8080/ || true
+  inA curl -s -o /dev/null --max-time 1 'http://[fd99:200::2]:8080/' || true
+  inA python3 "$WORK/traffic.py" udp6-hbh fd99:200::1 fd99:200::2
+
+  # Let the captures drain their ring buffers (TPACKET_V3 hands over packets in blocks with a
+  # timeout), then stop them (SIGINT flushes the files); the servers are stopped on exit.
+  sleep 1
+  for pid in "${CAPS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${CAPS[@]}"; do wait "$pid" 2>/dev/null || true; done
+
+  # --- write fixtures -------------------------------------------------------------------
+  OUT=$ROOT/test/fixtures/pcap
+  mkdir -p "$OUT"
+  rm -f "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.txt "$OUT"/*.links
+  for f in eth-veth.pcap eth-veth-nano.pcap any-sll2.pcap any-sll.pcap raw-tun.pcap ng-multi.pcapng; do
+    install -m 644 "$WORK/$f" "$OUT/$f"
+    precision=(); [[ $f == *nano* ]] && precision=(--time-stamp-precision nano)
+    # Read inside A, so tcpdump names SLL2 interface indexes after A's interfaces.
+    inA tcpdump -nn -tt "${precision[@]}" -r "$OUT/$f" >"$OUT/${f%.*}.txt" 2>/dev/null
+  done
+  # Interface indexes of namespace A (for mapping SLL2 interface indexes to names).
+  inA ip -o link show >"$OUT/ns-a.links"
 }
-start_capture eth-veth.pcap          tcpdump -Z root -U -n -i veth-a -w "$WORK/eth-veth.pcap"
-start_capture eth-veth-nano.pcap     tcpdump -Z root -U -n -i veth-a --time-stamp-precision nano -w "$WORK/eth-veth-nano.pcap"
-start_capture any-sll2.pcap          tcpdump -Z root -U -n -i any -w "$WORK/any-sll2.pcap"   # tcpdump >= 4.99 writes SLL2 for -i any
-start_capture any-sll.pcap           tcpdump -Z root -U -n -i any -y LINUX_SLL -w "$WORK/any-sll.pcap"
-start_capture raw-tun.pcap           tcpdump -Z root -U -n -i kpctun0 -w "$WORK/raw-tun.pcap"
-start_capture ng-multi.pcapng        dumpcap -q -i veth-a -i lo -w "$WORK/ng-multi.pcapng"
-for name in eth-veth.pcap eth-veth-nano.pcap any-sll2.pcap any-sll.pcap raw-tun.pcap; do
-  wait_for "$WORK/$name.log" "listening on"
-done
-# dumpcap prints nothing with -q; wait until it has written its section header.
-for _ in $(seq 1 100); do [ -s "$WORK/ng-multi.pcapng" ] && break; sleep 0.1; done
 
-# Neighbour resolution first, so the ARP / ND exchange sits at the start of every capture.
-inA python3 "$WORK/traffic.py" icmp4 10.99.0.2
-inA curl -sS -o /dev/null --max-time 5 http://10.99.0.2:8080/hi.txt
-inA curl -sS -o /dev/null --max-time 5 'http://[fd99::2]:8080/hi.txt'
-inA curl -s -o /dev/null --max-time 2 http://10.99.0.2:8081/ || true   # closed port: RST
-inA python3 "$WORK/traffic.py" udp4
-inA python3 "$WORK/traffic.py" icmp6
-inA python3 "$WORK/traffic.py" udp6-hbh fd99::1 fd99::2
-inA python3 "$WORK/traffic.py" vlan
-# ECN negotiated on one connection: tcpdump prints the SYN as [SEW] and the SYN-ACK as [S.E].
-inA sysctl -qw net.ipv4.tcp_ecn=1
-inB sysctl -qw net.ipv4.tcp_ecn=1
-inA curl -sS -o /dev/null --max-time 5 http://10.99.0.2:8080/hi.txt
-# Loopback traffic in A (shows up in -i any and on the pcapng's second interface).
-inA python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'lo', ('127.0.0.1', 9999))"
-# Raw IP through the tun: nothing answers, so only the outgoing packets are seen.
-inA python3 "$WORK/traffic.py" icmp4 10.99.200.2
-inA curl -s -o /dev/null --max-time 1 http://10.99.200.2:8080/ || true
-inA curl -s -o /dev/null --max-time 1 'http://[fd99:200::2]:8080/' || true
-inA python3 "$WORK/traffic.py" udp6-hbh fd99:200::1 fd99:200::2
+echo_fixtures() {
+  local out=$ROOT/test/fixtures/echo
+  mkdir -p "$out"
+  (cd "$ROOT/clusters/images" && CGO_ENABLED=0 go build -o "$WORK/echoserver" ./echoserver)
+  export PORT=9090 POD_NAME=source-ip-app-7d4b9c6f5-x2x8q POD_NAMESPACE=source-ip POD_IP=10.99.0.2 NODE_NAME=kind-worker2
+  # Its own UTS namespace, so the reply's Hostname is the pod name as in a cluster.
+  ip netns exec "$B" unshare --uts sh -c 'hostname "$POD_NAME" && exec "$0"' "$WORK/echoserver" >"$WORK/echo.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "$WORK/echo.log" "listening"
+  # fetch <name> <curl args...>: the reply as <name>.txt, curl's local/remote address as <name>.curl.
+  fetch() {
+    local name=$1; shift
+    inA curl -sS --max-time 5 -o "$out/$name.txt" \
+      -w 'local_ip=%{local_ip}\nlocal_port=%{local_port}\nremote_ip=%{remote_ip}\nremote_port=%{remote_port}\n' \
+      "$@" >"$out/$name.curl"
+  }
+  fetch kpc-get http://10.99.0.2:9090/
+  fetch kpc-query-headers -H 'X-Kpc-Case: source-ip/clusterip-preserves-pod-ip' -H 'Cookie: a=b=c' \
+    'http://10.99.0.2:9090/some/path?x=1&y=two%20words'
+  fetch kpc-post-ipv6 --data-binary $'line one\nCLIENT VALUES:\nclient_address=6.6.6.6' 'http://[fd99::2]:9090/post'
+}
 
-# Let the captures drain their ring buffers (TPACKET_V3 hands over packets in blocks with a
-# timeout), then stop them (SIGINT flushes the files); the servers are stopped on exit.
-sleep 1
-for pid in "${CAPS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-for pid in "${CAPS[@]}"; do wait "$pid" 2>/dev/null || true; done
-
-# --- write fixtures -------------------------------------------------------------------
-rm -f "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.txt "$OUT"/*.links
-for f in eth-veth.pcap eth-veth-nano.pcap any-sll2.pcap any-sll.pcap raw-tun.pcap ng-multi.pcapng; do
-  install -m 644 "$WORK/$f" "$OUT/$f"
-  precision=(); [[ $f == *nano* ]] && precision=(--time-stamp-precision nano)
-  # Read inside A, so tcpdump names SLL2 interface indexes after A's interfaces.
-  inA tcpdump -nn -tt "${precision[@]}" -r "$OUT/$f" >"$OUT/${f%.*}.txt" 2>/dev/null
-done
-# Interface indexes of namespace A (for mapping SLL2 interface indexes to names).
-inA ip -o link show >"$OUT/ns-a.links"
-ls -l "$OUT"
+ip netns exec "$A" true # namespaces exist from here on
+case $WHAT in
+  pcap) pcap_fixtures ;;
+  echo) echo_fixtures ;;
+  all) pcap_fixtures; echo_fixtures ;;
+esac
+echo "fixtures written under $ROOT/test/fixtures/"
