@@ -7,6 +7,9 @@
  *   npx tsx bench/images.ts --cold     cold: fresh KPC_CACHE, GOCACHE and GOMODCACHE under
  *                                      --cold-dir (default /tmp/kpc-bench-cold); Docker's own
  *                                      layer cache and the apt mirror are not reset. ~20-40 min.
+ *   npx tsx bench/images.ts --cold --keep-go-cache
+ *                                      fresh KPC_CACHE only: Go's module and build caches stay
+ *                                      (measures our pipeline, not compiling Kubernetes)
  *   npx tsx bench/images.ts --steps    only record the stamps' per-step times of $KPC_CACHE
  *
  * Peak memory is reported two ways: the largest single process (GNU time's max RSS over the
@@ -30,6 +33,7 @@ const { values: opts } = parseArgs({
   options: {
     cold: { type: 'boolean', default: false },
     'cold-dir': { type: 'string', default: '/tmp/kpc-bench-cold' },
+    'keep-go-cache': { type: 'boolean', default: false },
     steps: { type: 'boolean', default: false },
     args: { type: 'string', default: '' },
   },
@@ -65,8 +69,10 @@ function stampTimes(cache: string): Array<{ step: string; seconds: number; finis
     .map((s) => ({ step: s.step, seconds: s.seconds, finishedAt: s.finishedAt }));
 }
 
+type Kind = 'warm' | 'cold' | 'coldKeepGoCache';
+
 interface Run {
-  kind: 'warm' | 'cold';
+  kind: Kind;
   command: string;
   startedAt: string;
   exitCode: number;
@@ -76,13 +82,17 @@ interface Run {
   stepTimes: Array<{ step: string; seconds: number; finishedAt: string }>;
 }
 
-async function measure(kind: 'warm' | 'cold'): Promise<Run> {
+async function measure(kind: Kind): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (kind === 'cold') {
+  if (kind !== 'warm') {
     const d = opts['cold-dir'];
     rmSync(d, { recursive: true, force: true });
-    for (const sub of ['kpc', 'gocache', 'gomodcache']) mkdirSync(path.join(d, sub), { recursive: true });
-    Object.assign(env, { KPC_CACHE: path.join(d, 'kpc'), GOCACHE: path.join(d, 'gocache'), GOMODCACHE: path.join(d, 'gomodcache') });
+    mkdirSync(path.join(d, 'kpc'), { recursive: true });
+    env.KPC_CACHE = path.join(d, 'kpc');
+    if (kind === 'cold') {
+      for (const sub of ['gocache', 'gomodcache']) mkdirSync(path.join(d, sub), { recursive: true });
+      Object.assign(env, { GOCACHE: path.join(d, 'gocache'), GOMODCACHE: path.join(d, 'gomodcache') });
+    }
   }
   const extra = opts.args.split(' ').filter(Boolean);
   const timeFile = path.join(os.tmpdir(), `kpc-bench-time-${process.pid}`);
@@ -99,7 +109,7 @@ async function measure(kind: 'warm' | 'cold'): Promise<Run> {
   rmSync(timeFile, { force: true });
   return {
     kind,
-    command: `${kind === 'cold' ? `KPC_CACHE=${env.KPC_CACHE} GOCACHE=${env.GOCACHE} GOMODCACHE=${env.GOMODCACHE} ` : ''}npm run images${extra.length ? ` -- ${extra.join(' ')}` : ''}`,
+    command: `${kind === 'cold' ? `KPC_CACHE=${env.KPC_CACHE} GOCACHE=${env.GOCACHE} GOMODCACHE=${env.GOMODCACHE} ` : kind === 'coldKeepGoCache' ? `KPC_CACHE=${env.KPC_CACHE} ` : ''}npm run images${extra.length ? ` -- ${extra.join(' ')}` : ''}`,
     startedAt,
     exitCode: r.exitCode ?? 1,
     wallSeconds: Math.round(wall * 10) / 10,
@@ -115,7 +125,7 @@ async function main(): Promise<void> {
   if (opts.steps) {
     result.stepsFromCacheStamps = { cache: kpcCache(), steps: stampTimes(kpcCache()) };
   } else {
-    const run = await measure(opts.cold ? 'cold' : 'warm');
+    const run = await measure(opts.cold ? (opts['keep-go-cache'] ? 'coldKeepGoCache' : 'cold') : 'warm');
     result[run.kind] = run;
     console.log(`${run.kind}: ${run.wallSeconds}s, exit ${run.exitCode}, max process RSS ${run.maxProcessRssMiB} MiB, system peak +${run.peakSystemUsedAboveStartMiB} MiB`);
   }
