@@ -13,16 +13,17 @@
 #
 # Namespaces, processes and temp files are removed on exit.
 # Needs root, iproute2, python3, curl; pcap: tcpdump and dumpcap (Debian package `tshark`);
-# echo: go.
-# Usage: sudo scripts/capture-fixtures.sh [pcap|echo|all]   (default all)
+# echo: go; rules: iptables (nft and legacy), nft.
+# Usage: sudo scripts/capture-fixtures.sh [pcap|echo|rules|all]   (default all)
 set -euo pipefail
 
 WHAT=${1:-all}
-case $WHAT in pcap | echo | all) ;; *) echo "usage: $0 [pcap|echo|all]" >&2; exit 2 ;; esac
+case $WHAT in pcap | echo | rules | all) ;; *) echo "usage: $0 [pcap|echo|rules|all]" >&2; exit 2 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 need=(ip python3 curl)
-[[ $WHAT == echo ]] || need+=(tcpdump dumpcap)
-[[ $WHAT == pcap ]] || need+=(go)
+[[ $WHAT == pcap || $WHAT == all ]] && need+=(tcpdump dumpcap)
+[[ $WHAT == echo || $WHAT == all ]] && need+=(go)
+[[ $WHAT == rules || $WHAT == all ]] && need+=(iptables-restore iptables-legacy-restore nft)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null || { echo "missing $tool (dumpcap: apt-get install tshark)" >&2; exit 1; }
 done
@@ -225,10 +226,36 @@ echo_fixtures() {
   fetch kpc-post-ipv6 --data-binary $'line one\nCLIENT VALUES:\nclient_address=6.6.6.6' 'http://[fd99::2]:9090/post'
 }
 
-ip netns exec "$A" true # namespaces exist from here on
+rules_fixtures() {
+  local out=$ROOT/test/fixtures/rules gen=$ROOT/test/fixtures/rules/kube-proxy-shaped.py
+  local N=kpcfx-n-$$ L=kpcfx-l-$$ F=kpcfx-f-$$
+  # One namespace per backend, so each dump holds only what was loaded there.
+  for ns in "$N" "$L" "$F"; do ip netns add "$ns"; done
+  NSS+=("$N" "$L" "$F")
+  strip_dates() { sed -E 's/ on [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]+ [0-9]{4}$/ on (date)/'; }
+  for phase in before after; do
+    local flag=() suffix=""
+    [[ $phase == before ]] && flag=(--before-external-ip) suffix=-before
+    python3 "$gen" iptables "${flag[@]}" >"$WORK/ipt.rules"
+    python3 "$gen" nft "${flag[@]}" >"$WORK/nft.rules"
+    ip netns exec "$N" iptables-restore <"$WORK/ipt.rules"
+    ip netns exec "$L" iptables-legacy-restore <"$WORK/ipt.rules"
+    ip netns exec "$F" nft flush ruleset
+    ip netns exec "$F" nft -f "$WORK/nft.rules"
+    ip netns exec "$N" iptables-save | strip_dates >"$out/iptables-save$suffix.txt"
+    ip netns exec "$F" nft list ruleset >"$out/nft-ruleset$suffix.txt"
+    if [[ $phase == after ]]; then
+      ip netns exec "$L" iptables-legacy-save -t nat | strip_dates >"$out/iptables-legacy-save-nat.txt"
+    fi
+  done
+}
+
+NSS=()
+trap 'cleanup; for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done' EXIT
 case $WHAT in
   pcap) pcap_fixtures ;;
   echo) echo_fixtures ;;
-  all) pcap_fixtures; echo_fixtures ;;
+  rules) rules_fixtures ;;
+  all) pcap_fixtures; echo_fixtures; rules_fixtures ;;
 esac
 echo "fixtures written under $ROOT/test/fixtures/"
