@@ -94,7 +94,8 @@ test('iptables: the well-known chain of default/kubernetes:https, port selection
 test('iptables: externalTrafficPolicy Local NodePort — SVC, SVL (local endpoints only), EXT, KUBE-NODEPORTS jump', () => {
   const r = iptablesServiceRules(IPT, { namespace: 'kpc-src', name: 'nodeport-local' });
   const p = r.ports[0];
-  assert.ok(p?.clusterChain?.startsWith('KUBE-SVC-'));
+  assert.ok(p);
+  assert.ok(p.clusterChain?.startsWith('KUBE-SVC-'));
   assert.ok(p.localChain?.startsWith('KUBE-SVL-'));
   assert.ok(p.externalChain?.startsWith('KUBE-EXT-'));
   assert.deepEqual(p.endpoints.map((e) => e.dnat), ['10.244.1.8:8080', '10.244.2.9:8080']);
