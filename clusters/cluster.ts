@@ -145,10 +145,12 @@ function intToIp(n: number): string {
 
 /**
  * A small range at the top of an IPv4 subnet for MetalLB: Docker hands out container
- * addresses from the bottom, so the top stays free: the top 32 addresses (a quarter of small
- * subnets), without the broadcast address. 172.18.0.0/16 gives 172.18.255.224-172.18.255.254.
+ * addresses from the bottom, so the top stays free. Blocks of 32 addresses (a quarter of small
+ * subnets), never the broadcast address; `slot` k is the k-th block down from the top, so that
+ * clusters sharing the kind network get disjoint pools. 172.18.0.0/16 slot 0 gives
+ * 172.18.255.224-172.18.255.254, slot 1 172.18.255.192-172.18.255.223.
  */
-export function metallbRange(subnet: string): { first: string; last: string; range: string } {
+export function metallbRange(subnet: string, slot = 0): { first: string; last: string; range: string } {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(subnet.trim());
   if (!m) throw new Error(`not an IPv4 CIDR: ${subnet}`);
   const prefix = Number(m[2]);
@@ -157,9 +159,22 @@ export function metallbRange(subnet: string): { first: string; last: string; ran
   const base = (ipToInt(m[1]!) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0)) >>> 0;
   const broadcast = base + size - 1;
   const count = Math.min(32, size / 4);
-  const first = intToIp(broadcast - count + 1);
-  const last = intToIp(broadcast - 1);
+  const firstN = broadcast - (slot + 1) * count + 1;
+  const lastN = slot === 0 ? broadcast - 1 : broadcast - slot * count;
+  if (!Number.isInteger(slot) || slot < 0 || firstN < base + size / 2) {
+    throw new Error(`no MetalLB slot ${slot} in ${subnet}: pools stay in the top half of the subnet`);
+  }
+  const first = intToIp(firstN);
+  const last = intToIp(lastN);
   return { first, last, range: `${first}-${last}` };
+}
+
+/** The lowest slot whose range is not among `taken` (ranges of other clusters' pools). */
+export function freeMetallbSlot(subnet: string, taken: readonly string[]): number {
+  for (let slot = 0; ; slot++) {
+    const r = metallbRange(subnet, slot); // throws when the subnet runs out
+    if (!taken.includes(r.range)) return slot;
+  }
 }
 
 export function metallbPoolManifest(range: string): string {
@@ -214,6 +229,32 @@ async function ipvsCheck(): Promise<string | undefined> {
     if (existsSync('/proc/net/ip_vs')) return undefined;
   }
   return ipvsUnsupportedReason({ procIpVs: false, moduleFile, loadTried });
+}
+
+/**
+ * Every node runs systemd, containerd and kubelet, and they all share the host's inotify
+ * limits: with the common default of 128 instances a second cluster fails ("too many open
+ * files" from containerd's CNI watcher, or a node's systemd dying). Raise them when too low.
+ */
+export const INOTIFY_MINIMUM = { max_user_instances: 1024, max_user_watches: 524288 } as const;
+
+async function raiseInotifyLimits(log: (l: string) => void): Promise<void> {
+  for (const [key, want] of Object.entries(INOTIFY_MINIMUM)) {
+    const file = `/proc/sys/fs/inotify/${key}`;
+    let have: number;
+    try {
+      have = Number((await readFile(file, 'utf8')).trim());
+    } catch {
+      continue;
+    }
+    if (have >= want) continue;
+    try {
+      await writeFile(file, String(want));
+      log(`raised fs.inotify.${key} from ${have} to ${want} (kind nodes share the host's inotify limits)`);
+    } catch {
+      log(`warning: fs.inotify.${key} is ${have}; more than one cluster may fail with "too many open files" (sysctl -w fs.inotify.${key}=${want})`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +422,7 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   const image = nodeImageOrThrow(opts.image);
   if (!(await dockerImageExists(image))) throw new Error(`node image ${image} is not in the local Docker; run \`npm run images\``);
   await ensureKind(log);
+  await raiseInotifyLimits(log);
   opts.signal?.throwIfAborted();
 
   const dir = stateDir(name);
@@ -408,7 +450,12 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
     if (withMetallb) {
       const net = await dockerNetwork(KIND_NETWORK);
       if (!net) throw new Error(`docker network ${KIND_NETWORK} not found after create`);
-      const r = metallbRange(net.subnet);
+      const taken: string[] = [];
+      for (const other of await kindClusterNames()) {
+        const st = other === name ? undefined : await readState(other);
+        if (st?.metallb) taken.push(st.metallb.range);
+      }
+      const r = metallbRange(net.subnet, freeMetallbSlot(net.subnet, taken));
       log(`installing MetalLB (pool ${r.range} from ${KIND_NETWORK} network ${net.subnet})`);
       await k(['apply', '-f', path.join(METALLB_DIR, 'crds.yaml')]);
       const manifest = (await readFile(path.join(METALLB_DIR, 'metallb.yaml'), 'utf8'))

@@ -80,3 +80,14 @@ test('CLI parsing', () => {
   assert.throws(() => parseCli(['frobnicate']), /unknown command/);
   assert.throws(() => parseCli(['create', '--proxy-mode', 'iptables', '--workers', 'two']), /whole number/);
 });
+
+test('MetalLB slots: disjoint blocks downward, the first free one is picked', async () => {
+  const { freeMetallbSlot } = await import('../../clusters/cluster.ts');
+  assert.equal(metallbRange('172.18.0.0/16', 1).range, '172.18.255.192-172.18.255.223');
+  assert.equal(metallbRange('172.18.0.0/16', 2).range, '172.18.255.160-172.18.255.191');
+  assert.equal(metallbRange('10.0.0.0/24', 1).range, '10.0.0.192-10.0.0.223');
+  assert.throws(() => metallbRange('10.0.0.0/24', 4), /top half/);
+  assert.equal(freeMetallbSlot('172.18.0.0/16', []), 0);
+  assert.equal(freeMetallbSlot('172.18.0.0/16', ['172.18.255.224-172.18.255.254']), 1);
+  assert.equal(freeMetallbSlot('172.18.0.0/16', ['172.18.255.192-172.18.255.223']), 0);
+});
