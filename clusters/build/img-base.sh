@@ -9,7 +9,12 @@ tag=$(img base local)
 root="$KPC_CACHE/rootfs/base-$suite"
 tarball="$KPC_CACHE/rootfs/base-$suite.tar"
 mkdir -p "$KPC_CACHE/rootfs"
-rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+# An interrupted debootstrap can leave proc/sys mounted in its target: unmount before removing.
+clean_tmp() {
+  grep -F " $root.tmp/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$root.tmp"
+}
+clean_tmp && mkdir -p "$root.tmp"
 echo "debootstrap --variant=minbase $suite"
 debootstrap --variant=minbase --include=ca-certificates "$suite" "$root.tmp" http://deb.debian.org/debian >"$KPC_CACHE/logs/debootstrap-$suite.log" 2>&1 \
   || { tail -20 "$KPC_CACHE/logs/debootstrap-$suite.log"; exit 1; }
@@ -34,7 +39,7 @@ DPKG
 rm -rf "$root.tmp"/var/cache/apt/archives/*.deb "$root.tmp"/var/lib/apt/lists/* \
   "$root.tmp"/usr/share/doc/* "$root.tmp"/usr/share/man/* "$root.tmp"/usr/share/info/*
 tar -C "$root.tmp" --numeric-owner -cf "$tarball.tmp" .
-rm -rf "$root.tmp"
+clean_tmp
 mv -f "$tarball.tmp" "$tarball"
 docker import -c 'CMD ["/bin/bash"]' -c 'ENV LANG=C.UTF-8' "$tarball" "$tag" >/dev/null
 echo "imported $tag ($(du -h "$tarball" | cut -f1) rootfs)"

@@ -100,12 +100,34 @@ async function runStep(step: BuildStep, idx: string, env: NodeJS.ProcessEnv, log
   const started = Date.now();
   say(`▶ ${idx} ${step.name} (clusters/build/${step.script}) — log ${logFile}`);
   const timer = setInterval(() => say(`  … ${step.name} still running (${fmt(Date.now() - started)})`), HEARTBEAT_MS);
+  // One log for stdout and stderr, in order. The step gets its own process group so that
+  // Ctrl-C stops everything it started (go build, docker build), not only the shell.
+  const child = execa('bash', ['-c', 'exec bash "$0" >"$1" 2>&1 </dev/null', path.join(buildDir, step.script), logFile], {
+    env,
+    reject: false,
+    cwd: repoRoot,
+    detached: true,
+  });
+  const stop = (sig: NodeJS.Signals) => {
+    console.error(`\n${sig}: stopping step ${step.name}; its outputs were not renamed into place, the cache stays as it was`);
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
-    // One log for stdout and stderr, in order.
-    const r = await execa('bash', ['-c', 'exec bash "$0" >"$1" 2>&1 </dev/null', path.join(buildDir, step.script), logFile], { env, reject: false, cwd: repoRoot });
+    const r = await child;
     return r.exitCode ?? 1;
   } finally {
     clearInterval(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 
