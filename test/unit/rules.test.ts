@@ -267,3 +267,47 @@ test('nftAsCommands: every cluster IP element on its own line, whatever the line
   assert.ok(clusterIps.includes('add element ip kube-proxy cluster-ips { 10.96.45.10 }'));
   assert.ok(lines.includes('add rule ip kube-proxy masquerading masquerade fully-random'));
 });
+
+// Dumps from a live kind cluster (test/fixtures/rules/live/README.md).
+const LIVE_TABLE = fixture('live/kind-nftables-worker.table.txt');
+const LIVE_RULESET = fixture('live/kind-nftables-worker.ruleset.txt');
+
+test('live nftables dump: smoke/web has 2 endpoints in its numgen vmap, each DNATing to a pod', () => {
+  for (const dump of [LIVE_TABLE, LIVE_RULESET]) {
+    const r = nftServiceRules(dump, { namespace: 'smoke', name: 'web' });
+    assert.equal(r.ports.length, 1);
+    assert.equal(r.ports[0]?.serviceChain, 'service-6VFEDCP2-smoke/web/tcp/');
+    assert.equal(r.ports[0]?.endpointCount, 2);
+    assert.deepEqual(r.ports[0]?.endpoints.map((e) => e.dnat), ['10.244.1.3:80', '10.244.2.2:80']);
+    assert.deepEqual(r.elements, [{ map: 'service-ips', element: '10.96.171.74 . tcp . 80 : goto service-6VFEDCP2-smoke/web/tcp/' }]);
+    // smoke/web-lb is another Service.
+    assert.ok(!r.text.includes('web-lb'));
+  }
+});
+
+test('live nftables dump: the LoadBalancer Service has an external chain, its LB IP and NodePort elements', () => {
+  const r = nftServiceRules(LIVE_TABLE, { namespace: 'smoke', name: 'web-lb' });
+  assert.equal(r.ports[0]?.externalChain, 'external-UEUCY4CS-smoke/web-lb/tcp/');
+  assert.deepEqual(
+    r.elements.map((e) => e.element),
+    ['10.96.43.72 . tcp . 80 : goto service-UEUCY4CS-smoke/web-lb/tcp/', '172.18.255.224 . tcp . 80 : goto external-UEUCY4CS-smoke/web-lb/tcp/', 'tcp . 32551 : goto external-UEUCY4CS-smoke/web-lb/tcp/'],
+  );
+  // The same chain-name hashes as the kube-proxy-shaped fixture computes for shared Services.
+  for (const name of ['service-2QRHZV4L-default/kubernetes/tcp/https', 'service-FY5PMXPG-kube-system/kube-dns/udp/dns']) {
+    assert.ok(LIVE_TABLE.includes(`chain ${name} {`) && NFT.includes(`chain ${name} {`), name);
+  }
+});
+
+test('live nft ruleset: all tables parse; nftAsCommands of the table equals the kube-proxy part of the ruleset', () => {
+  const ruleset = nftAsCommands(LIVE_RULESET);
+  const table = nftAsCommands(LIVE_TABLE);
+  assert.deepEqual(
+    ruleset.filter((l) => l.startsWith('add table ')),
+    ['add table ip nat', 'add table ip mangle', 'add table ip filter', 'add table ip6 mangle', 'add table ip6 nat', 'add table ip6 filter', 'add table ip kube-proxy', 'add table ip6 kube-proxy'],
+  );
+  assert.deepEqual(
+    ruleset.filter((l) => / ip kube-proxy( |$)/.test(l)),
+    table,
+  );
+  assert.deepEqual(diffRulesets(LIVE_TABLE, LIVE_TABLE), { added: [], removed: [] });
+});
