@@ -114,5 +114,9 @@ docker commit \
 docker rm -f "$bake" >/dev/null; trap - EXIT
 docker rmi "$stage" >/dev/null 2>&1 || true
 rm -rf "$ctx"
+# older node images (1-2 GB each) go, except those a node container still uses (rmi refuses)
+for old in $(docker images --format '{{.Repository}}:{{.Tag}}' kpc.local/kind-node | grep -vxF "$tag"); do
+  docker rmi "$old" >/dev/null 2>&1 && echo "removed old node image $old" || true
+done
 write_pointer
 echo "$tag"
