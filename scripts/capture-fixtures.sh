@@ -15,15 +15,17 @@
 # Needs root, iproute2, python3, curl; pcap: tcpdump and dumpcap (Debian package `tshark`);
 # echo: go; rules: iptables (nft and legacy), nft.
 # Usage: sudo scripts/capture-fixtures.sh [pcap|echo|rules|all]   (default all)
+#        sudo scripts/capture-fixtures.sh kind-pcap <node> <url>
 set -euo pipefail
 
 WHAT=${1:-all}
-case $WHAT in pcap | echo | rules | all) ;; *) echo "usage: $0 [pcap|echo|rules|all]" >&2; exit 2 ;; esac
+case $WHAT in pcap | echo | rules | all | kind-pcap) ;; *) echo "usage: $0 [pcap|echo|rules|all] | kind-pcap <node> <url>" >&2; exit 2 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 need=(ip python3 curl)
 [[ $WHAT == pcap || $WHAT == all ]] && need+=(tcpdump dumpcap)
 [[ $WHAT == echo || $WHAT == all ]] && need+=(go)
 [[ $WHAT == rules || $WHAT == all ]] && need+=(iptables-restore iptables-legacy-restore nft)
+[[ $WHAT == kind-pcap ]] && need+=(docker)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null || { echo "missing $tool (dumpcap: apt-get install tshark)" >&2; exit 1; }
 done
@@ -250,6 +252,22 @@ rules_fixtures() {
   done
 }
 
+kind_pcap_fixture() {
+  local node=$1 url=$2 out=$ROOT/test/fixtures/pcap
+  local port=${url##*:}; port=${port%%/*}
+  # /tmp of a kind node is a tmpfs (docker cp cannot read it): files come out with cat.
+  docker exec "$node" sh -c "rm -f /tmp/kpc-fx.*; timeout -s INT 30 tcpdump -i any -nn -U -w /tmp/kpc-fx.pcap 'tcp port $port' >/tmp/kpc-fx.log 2>&1 & echo \$! >/tmp/kpc-fx.pid"
+  for _ in $(seq 1 100); do docker exec "$node" grep -q 'listening on' /tmp/kpc-fx.log && break; sleep 0.1; done
+  for _ in 1 2 3; do docker exec "$node" curl -sS -o /dev/null --max-time 5 "$url"; done
+  sleep 1 # let the ring buffer drain (see above)
+  docker exec "$node" sh -c 'pid=$(cat /tmp/kpc-fx.pid); kill -INT "$pid"; for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done'
+  docker exec "$node" cat /tmp/kpc-fx.pcap >"$out/kind-$node.pcap"
+  # Read inside the node, so tcpdump names the SLL2 interface indexes after the node's interfaces.
+  docker exec "$node" tcpdump -nn -tt -r /tmp/kpc-fx.pcap >"$out/kind-$node.txt" 2>/dev/null
+  docker exec "$node" ip -o link show >"$out/kind-$node.links"
+  docker exec "$node" sh -c 'rm -f /tmp/kpc-fx.*'
+}
+
 NSS=()
 trap 'cleanup; for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done' EXIT
 case $WHAT in
@@ -257,5 +275,6 @@ case $WHAT in
   echo) echo_fixtures ;;
   rules) rules_fixtures ;;
   all) pcap_fixtures; echo_fixtures; rules_fixtures ;;
+  kind-pcap) kind_pcap_fixture "${2:?node}" "${3:?url}" ;;
 esac
 echo "fixtures written under $ROOT/test/fixtures/"

@@ -432,3 +432,19 @@ test('formatPacketRow prints a tcpdump-like line', () => {
   assert.ok(row);
   assert.match(formatPacketRow(row), /^\d+\.\d{6} veth-a Out IP 10\.99\.0\.1\.\d+ > 10\.99\.0\.2\.8080: Flags \[S\], length 0$/);
 });
+
+test('live kind node (tcpdump -i any inside kpc-smoke-nftables-worker): SYNs to a ClusterIP leave DNATed to a pod', () => {
+  const name = 'kind-kpc-smoke-nftables-worker';
+  const ifNames = parseIpLinkNames(text(`${name}.links`));
+  assert.equal(ifNames.get(1), 'lo');
+  assert.ok([...ifNames.values()].some((n) => n.startsWith('veth')), 'pod veths listed');
+  const cap = decodeCaptureDetailed(bytes(`${name}.pcap`), { ifNames });
+  assert.equal(cap.interfaces[0]?.linkType, 276);
+  assertMatchesTcpdump(cap.packets, parseTcpdump(text(`${name}.txt`)), { timeTolerance: US, ifaces: true });
+  // The node curled the ClusterIP 10.96.171.74:80 three times; the wire shows only pod IPs.
+  const syns = synsTo(cap.packets, { dstPort: 80 });
+  assert.equal(syns.length, 3);
+  assert.ok(syns.every((s) => /^10\.244\./.test(s.dst) && s.iface === 'eth0' && s.direction === 'out'));
+  assert.ok(!cap.packets.some((p) => p.dst === '10.96.171.74' || p.src === '10.96.171.74'));
+  assert.equal(firstSyn(cap.packets, { dstPort: 80 }), syns[0]);
+});
