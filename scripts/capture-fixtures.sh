@@ -195,7 +195,6 @@ pcap_fixtures() {
   # --- write fixtures -------------------------------------------------------------------
   OUT=$ROOT/test/fixtures/pcap
   mkdir -p "$OUT"
-  rm -f "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.txt "$OUT"/*.links
   for f in eth-veth.pcap eth-veth-nano.pcap any-sll2.pcap any-sll.pcap raw-tun.pcap ng-multi.pcapng; do
     install -m 644 "$WORK/$f" "$OUT/$f"
     precision=(); [[ $f == *nano* ]] && precision=(--time-stamp-precision nano)
