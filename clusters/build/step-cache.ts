@@ -101,13 +101,15 @@ export function writeStamp(cache: string, stamp: Stamp): void {
   renameSync(`${p}.tmp`, p);
 }
 
-/** Splits a step's outputs into cache files and image ids. */
-export function splitOutputs(step: BuildStep, versions: unknown): { files: string[]; images: string[] } {
+/** Splits a step's outputs into cache files, image ids, and JSON pointers to docker images. */
+export function splitOutputs(step: BuildStep, versions: unknown): { files: string[]; images: string[]; pointers: string[] } {
   const files: string[] = [];
   const images: string[] = [];
+  const pointers: string[] = [];
   for (const o of step.outputs ?? []) {
     if (o.startsWith('image:')) images.push(o.slice('image:'.length));
+    else if (o.startsWith('pointer:')) pointers.push(fillTemplate(o.slice('pointer:'.length), versions));
     else files.push(fillTemplate(o, versions));
   }
-  return { files, images };
+  return { files, images, pointers };
 }

@@ -19,7 +19,8 @@ export interface BuildStep {
   /**
    * What must still exist for a cached step to count as done: cache paths (relative to
    * $KPC_CACHE; `{.a.b}` is replaced by that field of versions.json), or `image:<id>` for an
-   * images.json entry (its docker image and its tar).
+   * images.json entry (its docker image and its tar), or `pointer:<file>` for a JSON file in
+   * the cache whose `image` field names a docker image that must exist (and `complete` is not false).
    */
   outputs?: string[];
   /** Absent script: skip with a note instead of failing (steps another helper delivers). */
@@ -73,7 +74,7 @@ const NODE_STEPS: BuildStep[] = [
     optional: true,
     after: ['kubernetes', 'containerd', 'crictl', 'img-control-plane', 'img-addons', 'img-workloads'],
     inputs: ['clusters/images.json', 'clusters/node', 'clusters/build/node-rootfs.sh', 'clusters/docker-shim'],
-    outputs: ['node/image.json'],
+    outputs: ['pointer:node/image.json'],
   },
 ];
 

@@ -79,8 +79,16 @@ async function ensureDockerd(cache: string): Promise<void> {
 
 /** Outputs still present? Missing docker images are reloaded from their tars when possible. */
 async function outputsPresent(step: BuildStep, versions: unknown, cache: string): Promise<string | undefined> {
-  const { files, images } = splitOutputs(step, versions);
+  const { files, images, pointers } = splitOutputs(step, versions);
   for (const f of files) if (!existsSync(path.join(cache, f))) return `missing ${f}`;
+  for (const p of pointers) {
+    const file = path.join(cache, p);
+    if (!existsSync(file)) return `missing ${p}`;
+    const ptr = JSON.parse(readFileSync(file, 'utf8')) as { image?: string; complete?: boolean };
+    if (!ptr.image) return `${p} names no image`;
+    if (ptr.complete === false) return `${p}: ${ptr.image} was built without some images`;
+    if ((await execa('docker', ['image', 'inspect', ptr.image], { reject: false })).exitCode !== 0) return `image ${ptr.image} (from ${p}) is not in Docker`;
+  }
   for (const id of images) {
     const e = imageEntry(id);
     const tar = path.join(imagesCacheDir(), e.tar);

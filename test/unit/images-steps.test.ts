@@ -33,7 +33,11 @@ test('fillTemplate reads versions.json fields and refuses missing ones', () => {
   assert.equal(fillTemplate('bin/etcd-{.etcd.version}/.done', v), 'bin/etcd-v3.6.5/.done');
   assert.equal(fillTemplate('bin/kind-{.kind}', v), 'bin/kind-v0.30.0');
   assert.throws(() => fillTemplate('{.nope.x}', v), /no value at \.nope\.x/);
-  assert.deepEqual(splitOutputs({ name: 'x', script: 'x.sh', outputs: ['image:pause', 'a/{.kind}'] }, v), { files: ['a/v0.30.0'], images: ['pause'] });
+  assert.deepEqual(splitOutputs({ name: 'x', script: 'x.sh', outputs: ['image:pause', 'a/{.kind}', 'pointer:node/{.kind}.json'] }, v), {
+    files: ['a/v0.30.0'],
+    images: ['pause'],
+    pointers: ['node/v0.30.0.json'],
+  });
 });
 
 test('stepKey changes with versions, script, sourced helper, inputs and dependency keys', () => {
