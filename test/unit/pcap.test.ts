@@ -448,3 +448,10 @@ test('live kind node (tcpdump -i any inside kpc-smoke-nftables-worker): SYNs to 
   assert.ok(!cap.packets.some((p) => p.dst === '10.96.171.74' || p.src === '10.96.171.74'));
   assert.equal(firstSyn(cap.packets, { dstPort: 80 }), syns[0]);
 });
+
+test('a Buffer that is a view into a larger pool (non-zero byteOffset) decodes the same', () => {
+  const plain = bytes('any-sll2.pcap');
+  const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(plain)]).subarray(3);
+  assert.notEqual(pooled.byteOffset, 0);
+  assert.deepEqual(decodeCapture(pooled), decodeCapture(plain));
+});
