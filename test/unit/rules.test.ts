@@ -311,3 +311,23 @@ test('live nft ruleset: all tables parse; nftAsCommands of the table equals the 
   );
   assert.deepEqual(diffRulesets(LIVE_TABLE, LIVE_TABLE), { added: [], removed: [] });
 });
+
+test('live iptables-save (kind, iptables mode): kube-dns ports with two endpoints at 0.5, kubernetes:https', () => {
+  const live = fixture('live/kind-iptables-worker.iptables-save.txt');
+  const dns = iptablesServiceRules(live, { namespace: 'kube-system', name: 'kube-dns' });
+  assert.deepEqual(
+    dns.ports.map((p) => [p.servicePortName, p.clusterChain, p.endpoints.map((e) => e.probabilityText ?? 'last')]),
+    [
+      ['kube-system/kube-dns:dns', 'KUBE-SVC-TCOU7JCQXEZGVUNU', ['0.50000000000', 'last']],
+      ['kube-system/kube-dns:dns-tcp', 'KUBE-SVC-ERIFXISQEP7F7OF4', ['0.50000000000', 'last']],
+      ['kube-system/kube-dns:metrics', 'KUBE-SVC-JD5MR3NA4I4DYORP', ['0.50000000000', 'last']],
+    ],
+  );
+  assert.ok(dns.ports.every((p) => p.endpoints.every((e) => /^10\.244\.\d+\.\d+:(53|9153)$/.test(e.dnat ?? ''))));
+  // The kube-proxy-shaped fixture names the same Services' chains identically.
+  for (const p of dns.ports) assert.ok(IPT.includes(`:${p.clusterChain} `), p.clusterChain);
+  const api = iptablesServiceRules(live, { namespace: 'default', name: 'kubernetes' });
+  assert.equal(api.ports[0]?.clusterChain, 'KUBE-SVC-NPX46M4PTMTKRN6Y');
+  assert.equal(api.ports[0]?.endpoints.length, 1);
+  assert.match(api.ports[0]?.endpoints[0]?.dnat ?? '', /^172\.18\.0\.\d+:6443$/);
+});
