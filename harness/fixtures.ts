@@ -84,7 +84,7 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
     { scope: 'worker', timeout: TIMEOUTS.clusterCreate + 120_000 },
   ],
 
-  kpc: async ({ kpcWorker, kpcProject }, use, testInfo) => {
+  kpc: async ({ kpcWorker, kpcProject }, use) => {
     let ns: string | undefined;
     const cluster = kpcWorker.prov.cluster;
     const fx: KpcFixture = {
