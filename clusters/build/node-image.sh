@@ -21,6 +21,10 @@ kbin="$BIN/kubernetes-$k8s"; cbin="$BIN/containerd-$ctd"
 crictl=$(ls "$BIN"/crictl-*/crictl 2>/dev/null | head -n1 || true)
 
 ensure_dockerd
+# one node image build at a time on this machine (the bake container's name is per input hash)
+mkdir -p "$KPC_CACHE/node"
+exec 9>"$KPC_CACHE/node/.build.lock"
+flock 9
 base=$(bash "$HERE/node-rootfs.sh" | tail -n1)
 
 # Images to bake: "<local name>\t<tar>\t<extra tags, comma separated>" for every node image.
@@ -74,6 +78,9 @@ cp -a "$NODE_DIR/rootfs" "$ctx/rootfs"
 echo "$k8s" >"$ctx/rootfs/kind/version"
 kindnetd=$(jq -r '.images[] | select(.id == "kindnetd") | .local' "$IMAGES_JSON")
 sed -i "s#@KINDNETD_IMAGE@#$kindnetd#" "$ctx/rootfs/kind/manifests/default-cni.yaml"
+lpp=$(jq -r '.images[] | select(.id == "local-path-provisioner") | .local' "$IMAGES_JSON")
+lph=$(jq -r '.images[] | select(.id == "local-path-helper") | .local' "$IMAGES_JSON")
+sed -i -e "s#@LOCAL_PATH_PROVISIONER_IMAGE@#$lpp#g" -e "s#@LOCAL_PATH_HELPER_IMAGE@#$lph#g" "$ctx/rootfs/kind/manifests/default-storage.yaml"
 stage="kpc.local/kind-node-stage:$hash"
 echo "docker build $stage (base $base)"
 docker build -q -t "$stage" --build-arg BASE="$base" -f "$NODE_DIR/Dockerfile" "$ctx" >"$KPC_CACHE/logs/node-build-$hash.log" 2>&1 \
