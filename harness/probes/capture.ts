@@ -44,8 +44,9 @@ export class Capture {
       .withBindMounts([{ source: opts.dir, target: '/capture', mode: 'rw' }])
       .withLabels(runLabels('capture'))
       .withEntrypoint(['tcpdump'])
-      // -U: write each packet as it comes, so stopping loses nothing; -Z root: keep file ownership simple.
-      .withCommand(['-i', 'any', '-nn', '-U', '-Z', 'root', '-s', '256', '-w', `/capture/${opts.name}.pcap`, opts.filter])
+      // --immediate-mode: hand each packet over at once (TPACKET_V3 otherwise holds it in a ring block for up to 1 s,
+      // and a capture stopped sooner loses it); -U: write each packet as it comes; -Z root: keep file ownership simple.
+      .withCommand(['-i', 'any', '--immediate-mode', '-nn', '-U', '-Z', 'root', '-s', '256', '-w', `/capture/${opts.name}.pcap`, opts.filter])
       .withWaitStrategy(Wait.forLogMessage(/listening on/))
       .withStartupTimeout(TIMEOUTS.captureReady)
       .withLogConsumer((s) => s.on('data', (d: Buffer) => log.push(d.toString('utf8'))))
