@@ -8,9 +8,11 @@ import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { deployApp, type DeployedApp } from './apps.ts';
 import type { CaseContext } from './fixtures.ts';
+import { converge } from './converge.ts';
 import { exitCodeOf } from './kube.ts';
+import { answered, curl } from './probes/curl.ts';
 import type { PodRunner } from './runners.ts';
-import { TIMEOUTS } from './timeouts.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from './timeouts.ts';
 import { endpointFacts, type EndpointFact, type PodFact } from './waits.ts';
 import { deployment } from './workloads.ts';
 
@@ -64,6 +66,16 @@ export async function deployTerminationApp(ctx: CaseContext, p: TerminationParam
     selector: { ...TERMINATION_APP.labels },
     ports: [{ port: TERMINATION_APP.port, targetPort: TERMINATION_APP.port }],
   });
+}
+
+/**
+ * Ready endpoints are not yet programmed rules: before the pod is deleted the Service must
+ * answer `from` CONSECUTIVE_SUCCESSES times in a row, so failures in the loop are the
+ * termination's, not a Service still being set up. Throws (ConvergenceError) otherwise.
+ */
+export async function serviceAnswering(from: PodRunner, url: string): Promise<number> {
+  const r = await converge(() => curl(from, url), answered, { what: `${from.label} -> ${url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200 });
+  return r.attempts.length;
 }
 
 export interface EndpointSnapshot {

@@ -62,7 +62,7 @@ defineCase({
       ctx.rec.check({
         key,
         expected: `exit ${describeCurlExit(want)}${want === CURL.OK ? ', HTTP 200' : ''}`,
-        observedEcho: `exit ${res.exit}, HTTP ${res.httpCode ?? '-'}${res.stderr ? `; ${res.stderr}` : ''}`,
+        observedEcho: `exit ${res.exit}, HTTP ${res.httpCode ?? '-'}${res.stderr ? `; ${res.stderr.split('\n')[0]}` : ''}`,
         verdict: ok ? 'ok' : 'mismatch',
       });
     }

@@ -1,8 +1,9 @@
 import { attachServiceRules } from '../../harness/apps.ts';
 import { defineCase } from '../../harness/case.ts';
 import { SOURCES } from '../../harness/sources.ts';
+import { CONSECUTIVE_SUCCESSES } from '../../harness/timeouts.ts';
 import {
-  TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, startRequestLoop, timelineText,
+  TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, timelineText,
   type RunningLoop,
 } from '../../harness/termination.ts';
 
@@ -22,6 +23,7 @@ defineCase({
     if (!from) throw new Error('no client pod');
     const url = `http://${app.svc.clusterIP}:${TERMINATION_APP.port}/`;
     const durationSec = TERMINATION.preStopSleepSec + TERMINATION.loopTailSec;
+    await ctx.step(`wait until ${url} answers ${from.label} ${CONSECUTIVE_SUCCESSES} times in a row (Service programmed)`, () => serviceAnswering(from, url));
     let loop: RunningLoop | undefined;
     try {
       const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old, async () => {
