@@ -45,7 +45,7 @@ hash=$(
   {
     echo "$base"
     sha256sum "$kbin"/kubelet "$kbin"/kubeadm "$kbin"/kubectl "$cbin"/containerd "$cbin"/containerd-shim-runc-v2 "$cbin"/ctr ${crictl:+"$crictl"} | awk '{print $1}'
-    (cd "$NODE_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+    (cd "$NODE_DIR" && find Dockerfile rootfs -type f | LC_ALL=C sort | xargs sha256sum)
     for line in "${present[@]}"; do
       IFS=$'\t' read -r name tar extra <<<"$line"
       echo "$name $extra $(tar -xOf "$KPC_CACHE/images/$tar" manifest.json | jq -r '.[0].Config')"
