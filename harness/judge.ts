@@ -78,11 +78,16 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
  * time window. Several SYNs (retransmits, or the same SYN on two interfaces) must agree.
  */
 export function synSourceAtEndpoint(rows: readonly PacketRow[], endpoints: readonly { ip: string; port: number }[], window: { startedAt: number; endedAt: number }): string | null {
-  const from = window.startedAt / 1000 - 0.5;
-  const to = window.endedAt / 1000 + 0.5;
+  // startedAt is taken before the probe command is even sent and endedAt after it returned,
+  // both on the capture's clock (same host kernel): the request's SYN lies strictly inside.
+  // No slack: back-to-back requests are ~50 ms apart and any slack reaches the neighbour.
+  const from = window.startedAt / 1000;
+  const to = (window.endedAt + 1) / 1000;
   const syns = rows.filter(
     (r) => r.proto === 'tcp' && r.flags === 'S' && r.time >= from && r.time <= to && endpoints.some((e) => e.ip === r.dst && e.port === r.dstPort),
   );
-  const first = syns[0];
-  return first ? first.src : null;
+  // The same SYN shows on the node's uplink and on the endpoint's veth; the last sighting is the
+  // one closest to the endpoint (after every NAT on this node).
+  const last = syns[syns.length - 1];
+  return last ? last.src : null;
 }

@@ -34,6 +34,9 @@ export interface DeploymentOpts {
   /** Spread replicas one per node where possible. */
   spread?: boolean;
   env?: { name: string; value: string }[];
+  /** Readiness probe on the serving port (default on). The Source IP app has none, as in the docs:
+   *  kubelet's probe SYNs would otherwise mix with the probes' SYNs in the endpoint's capture. */
+  readiness?: boolean;
   extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS' };
 }
 
@@ -67,11 +70,15 @@ export function deployment(o: DeploymentOpts): KObject {
               imagePullPolicy: 'IfNotPresent',
               ports: [{ containerPort: o.port }],
               env: [...downwardEnv, ...(o.env ?? [])],
-              readinessProbe: {
-                httpGet: { path: o.extra?.readinessPath ?? '/', port: o.port, scheme: o.extra?.scheme ?? 'HTTP' },
-                periodSeconds: 1,
-                failureThreshold: 1,
-              },
+              ...(o.readiness === false
+                ? {}
+                : {
+                    readinessProbe: {
+                      httpGet: { path: o.extra?.readinessPath ?? '/', port: o.port, scheme: o.extra?.scheme ?? 'HTTP' },
+                      periodSeconds: 1,
+                      failureThreshold: 1,
+                    },
+                  }),
               ...(o.extra?.volumeMounts ? { volumeMounts: o.extra.volumeMounts } : {}),
               ...(o.extra?.preStopSleepSec
                 ? { lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${o.extra.preStopSleepSec}`] } } } }
@@ -86,7 +93,7 @@ export function deployment(o: DeploymentOpts): KObject {
 
 /** `source-ip-app` from the "Using Source IP" tutorial: the echo server on 8080. */
 export function sourceIpApp(ns: string, image: string, nodes?: string[]): KObject {
-  return deployment({ ns, name: 'source-ip-app', image, replicas: nodes?.length ?? 1, port: 8080, nodes, spread: true });
+  return deployment({ ns, name: 'source-ip-app', image, replicas: nodes?.length ?? 1, port: 8080, nodes, spread: true, readiness: false });
 }
 
 export interface ServicePort {

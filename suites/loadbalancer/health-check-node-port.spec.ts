@@ -1,6 +1,8 @@
 import { deployEcho } from '../../harness/apps.ts';
 import { defineCase } from '../../harness/case.ts';
-import { curl } from '../../harness/probes/curl.ts';
+import { ConvergenceError, converge } from '../../harness/converge.ts';
+import { curl, type CurlEvidence } from '../../harness/probes/curl.ts';
+import { TIMEOUTS } from '../../harness/timeouts.ts';
 import { SOURCES } from '../../harness/sources.ts';
 import { loadBalancerAddress } from '../../harness/waits.ts';
 
@@ -34,7 +36,16 @@ defineCase({
     for (const n of ctx.cluster.nodes) {
       const exp = withEp.has(n.name) ? EXPECT.withEndpoint : EXPECT.withoutEndpoint;
       const url = `http://${n.ip}:${hc}/healthz`;
-      const r = await ctx.step(`GET ${url} (${n.name})`, () => curl(outside, url));
+      // kube-proxy reports local endpoints once it has synced them: converge on the expected
+      // status (a proxy that never reports it fails after the named budget).
+      const r = await ctx.step(`GET ${url} (${n.name}) until ${exp.status}`, async (): Promise<CurlEvidence> => {
+        try {
+          return (await converge(() => curl(outside, url), (x) => x.httpCode === exp.status, { what: `${url} answering ${exp.status}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: 2 })).last;
+        } catch (e) {
+          if (e instanceof ConvergenceError) return curl(outside, url);
+          throw e;
+        }
+      });
       await ctx.rec.text('echo', `${n.name}: /healthz`, `exit: ${r.exit}\nhttp: ${r.httpCode ?? '-'}\n\n${r.body}`);
       let body: HealthBody | undefined;
       try {
