@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { PROJECTS, isProxyMode } from '../projects.ts';
 import { REPORT_DIR } from '../recorder.ts';
 
@@ -71,6 +72,9 @@ async function main(): Promise<number> {
   }
   if (args.keep) env.KPC_KEEP = '1';
 
+  // Probes use docker (node exec, outside client, captures); kind clusters need our node image.
+  await ensureDocker();
+  if (!kubeconfig && !builtNodeImage()?.complete) fail('no complete node image is built yet: run `npm run images` first (see docs/airgapped.md)');
   const pwArgs = ['playwright', 'test', ...(args.grep ? ['--grep', args.grep] : [])];
   console.log(`conformance: running ${env.KPC_PROJECTS ?? (kubeconfig ? 'the existing cluster' : 'all projects')}; report in ${REPORT_DIR}`);
   const child = execa('npx', pwArgs, { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
