@@ -37,6 +37,7 @@ export const ANSWERS_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: S
 export const ANSWERS_WITH_NODE_SNAT: Expectation = { reach: 'answers', source: SOURCE.receivingNodeAddress };
 export const ANSWERS: Expectation = { reach: 'answers' };
 export const DROPS: Expectation = { reach: 'drops' };
+export const REJECTS: Expectation = { reach: 'rejects' };
 
 export function describeSource(s: SourceExpectation): string {
   switch (s.kind) {
