@@ -10,7 +10,8 @@ import { formatPacketRow, isSyn } from './pcap.ts';
 import { iptablesServiceRules, nftServiceRules, parseIpvsadm, type ServiceRef } from './rules.ts';
 import type { CaseContext } from './fixtures.ts';
 import type { Runner } from './runners.ts';
-import { TIMEOUTS } from './timeouts.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from './timeouts.ts';
+import { converge } from './converge.ts';
 import { deployment } from './workloads.ts';
 
 export const KUARD = {
@@ -100,6 +101,13 @@ export function parseSpread(raw: string): Pick<SpreadEvidence, 'counts' | 'failu
 }
 
 export async function requestSpread(from: Runner, url: string, n: number): Promise<SpreadEvidence> {
+  // The proxy may still be programming a Service whose endpoints just became ready: wait for
+  // consecutive answers from a replica before counting, so the count measures balance only.
+  await converge(
+    async () => parseSpread((await from.run(['sh', '-c', spreadScript(url, 1, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop)).stdout),
+    (p) => p.failures.length === 0 && Object.keys(p.counts).length === 1,
+    { what: `${url} answered by a replica from ${from.label}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200 },
+  );
   const start = Date.now();
   const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
   const parsed = parseSpread(r.stdout);
