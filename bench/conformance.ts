@@ -1,0 +1,91 @@
+/**
+ * Benchmark of the conformance catalogue against warm clusters (not a test). For each mode:
+ * makes sure its kind cluster runs (creating it once, untimed), then runs the whole catalogue
+ * `--runs` times in a row on that same cluster and records wall time, Playwright's own
+ * duration, per-case durations and the outcome of every run (a second run with a different
+ * outcome is a flaky case). Writes bench/results/conformance.json with the command and machine.
+ *
+ *   npx tsx bench/conformance.ts                       # iptables,nftables, 2 runs each
+ *   npx tsx bench/conformance.ts --modes nftables --runs 3 --keep-clusters
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { deleteCluster, getCluster } from '../clusters/cluster.ts';
+import type { Results } from '../reports/model.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    modes: { type: 'string', default: 'iptables,nftables' },
+    runs: { type: 'string', default: '2' },
+    'keep-clusters': { type: 'boolean', default: false },
+  },
+});
+const modes = opts.modes.split(',').map((s) => s.trim()).filter(Boolean);
+const runs = Number(opts.runs);
+const out = path.resolve('bench/results/conformance.json');
+const report = path.resolve('out/report/results.json');
+
+interface RunRecord {
+  run: number;
+  wallSeconds: number;
+  playwrightSeconds: number;
+  totals: Results['totals'];
+  failed: string[];
+  caseSeconds: Record<string, number>;
+}
+
+async function conformance(mode: string): Promise<{ wall: number; results: Results }> {
+  const t0 = Date.now();
+  await execa('npm', ['run', 'conformance', '--', '--modes', mode, '--keep'], { stdio: 'inherit', reject: false });
+  const wall = (Date.now() - t0) / 1000;
+  if (!existsSync(report)) throw new Error(`no ${report} after the ${mode} run`);
+  return { wall, results: JSON.parse(readFileSync(report, 'utf8')) as Results };
+}
+
+async function main(): Promise<void> {
+  const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[] }> = {};
+  for (const mode of modes) {
+    const name = `kpc-${mode}`;
+    const existed = !!(await getCluster(name));
+    const entry: { clusterCreatedSeconds?: number; runs: RunRecord[] } = { runs: [] };
+    if (!existed) {
+      // Warm-up: the first run creates the cluster; its time includes the create and is not counted.
+      const w = await conformance(mode);
+      entry.clusterCreatedSeconds = Math.round(w.wall);
+    }
+    for (let i = 1; i <= runs; i++) {
+      const { wall, results } = await conformance(mode);
+      entry.runs.push({
+        run: i,
+        wallSeconds: Math.round(wall * 10) / 10,
+        playwrightSeconds: Math.round(results.run.durationMs / 100) / 10,
+        totals: results.totals,
+        failed: results.cases.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.reason ?? ''}`),
+        caseSeconds: Object.fromEntries(results.cases.map((c) => [c.id, Math.round(c.durationMs / 100) / 10])),
+      });
+    }
+    perMode[mode] = entry;
+    if (!opts['keep-clusters']) await deleteCluster(name);
+  }
+  const record = {
+    command: `npx tsx bench/conformance.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
+    bound: 'whole catalogue against one warm cluster: under 5 minutes per mode (issue 4); Source IP cases under 60 s (issue 3)',
+    perMode,
+  };
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
+  for (const [mode, e] of Object.entries(perMode)) {
+    for (const r of e.runs) {
+      const sourceIp = Object.entries(r.caseSeconds).filter(([id]) => id.startsWith('source-ip/') || id.startsWith('proxy/')).reduce((a, [, s]) => a + s, 0);
+      console.log(`${mode} run ${r.run}: wall ${r.wallSeconds}s, playwright ${r.playwrightSeconds}s, Source IP + proxy cases ${sourceIp.toFixed(1)}s, ${JSON.stringify(r.totals)}${r.failed.length ? `, failed: ${r.failed.join('; ')}` : ''}`);
+    }
+  }
+  console.log(`written to ${out}`);
+}
+
+void main();
