@@ -39,6 +39,11 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
       declaredMode: project.proxyMode === 'detect' ? undefined : project.proxyMode,
       lbProvider: project.lbProvider,
     });
+    // Without a declared provider, MetalLB counts only when it is installed.
+    if (!process.env.KPC_LB_PROVIDER && cluster.lbProvider === 'metallb') {
+      const ns = await cluster.kube.core.readNamespace({ name: 'metallb-system' }).catch(() => undefined);
+      if (!ns) cluster.lbProvider = 'none';
+    }
     await writeRuntime(project, cluster);
     return { cluster, images, release: async () => undefined };
   }
