@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere } from '../clusters/cluster.ts';
 import { imageFor } from '../clusters/images.ts';
+import { versions } from '../clusters/kind.ts';
 import { describeCluster, type ClusterUnderTest } from './cluster-under-test.ts';
 import type { Images } from './fixtures.ts';
 import type { ProjectSpec } from './projects.ts';
@@ -115,6 +116,7 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
     cluster: c ? { source: c.source, name: c.name, ...(c.source === 'existing' ? { kubeconfig: c.kubeconfig } : {}), nodeImage: c.nodeImage } : { source: 'kind' },
     lbProvider: c?.lbProvider ?? project.lbProvider,
     kubernetesVersion: c?.kubernetesVersion,
+    ...(c?.source === 'kind' ? { kindVersion: versions().kind } : {}),
     nodeImage: c?.nodeImage,
     ...(unavailable ? { unavailable } : {}),
   };
