@@ -55,7 +55,7 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
   const reach = reachOf(obs.curl);
   const expected = describeExpectation(exp);
   const echoText = reach === 'answers' ? `answered${obs.servedBy ? ` by ${obs.servedBy}` : ''}; client_address=${describeIp(obs.echoSource, facts)}` : `${reach} (curl exit ${obs.curl.exit})`;
-  const wireText = obs.wireSource === undefined ? undefined : `SYN at endpoint from ${describeIp(obs.wireSource, facts)}`;
+  const wireText = obs.wireSource === undefined ? undefined : obs.wireSource === null ? 'no SYN reached an endpoint' : `SYN at endpoint from ${describeIp(obs.wireSource, facts)}`;
   const base = { key, expected, observedEcho: echoText, ...(wireText ? { observedWire: wireText } : {}) };
 
   if (reach !== exp.reach) return { ...base, verdict: 'mismatch', note: `expected ${exp.reach}, got ${reach}` };

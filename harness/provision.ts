@@ -29,7 +29,8 @@ export function workloadImages(): Images {
 
 export async function provisionCluster(project: ProjectSpec): Promise<Provisioned> {
   const images = workloadImages();
-  const keep = process.env.KPC_KEEP === '1';
+  // KPC_KEEP keeps everything (debugging); KPC_KEEP_CLUSTERS keeps only the clusters (reuse).
+  const keep = process.env.KPC_KEEP === '1' || process.env.KPC_KEEP_CLUSTERS === '1';
   const existing = process.env.KUBECONFIG_UNDER_TEST;
   if (existing) {
     const cluster = await describeCluster({

@@ -15,13 +15,14 @@ import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { PROJECTS, isProxyMode } from '../projects.ts';
 import { REPORT_DIR } from '../recorder.ts';
 
-const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--proxy-mode MODE] [--name NAME]] [--grep TEXT] [--keep]
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--proxy-mode MODE] [--name NAME]] [--grep TEXT] [--keep | --keep-clusters]
   --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
   --kubeconfig  validate an existing cluster instead of creating kind clusters
   --proxy-mode  declare the existing cluster's proxy mode (default: read from kube-proxy)
   --name        column name for the existing cluster's proxy implementation
   --grep        only cases whose id matches
-  --keep        keep clusters and namespaces afterwards (for debugging)`;
+  --keep        keep clusters and test namespaces afterwards (for debugging)
+  --keep-clusters  keep the kind clusters (a later run reuses them) but remove test namespaces`;
 
 function fail(msg: string): never {
   console.error(`conformance: ${msg}\n\n${USAGE}`);
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
         name: { type: 'string' },
         grep: { type: 'string' },
         keep: { type: 'boolean', default: false },
+        'keep-clusters': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -71,6 +73,7 @@ async function main(): Promise<number> {
     fail('--proxy-mode and --name describe an existing cluster: give --kubeconfig too');
   }
   if (args.keep) env.KPC_KEEP = '1';
+  if (args['keep-clusters']) env.KPC_KEEP_CLUSTERS = '1';
 
   // Probes use docker (node exec, outside client, captures); kind clusters need our node image.
   await ensureDocker();

@@ -22,7 +22,10 @@ defineCase({
     if (!epNode || !viaNode || !network) throw new Error('needs two workers on a Docker network');
     const viaRunner = ctx.node(viaNode.name);
     const outside = await ctx.step('start the outside client', () => ctx.outside());
-    const externalIp = pickFreeAddress(network.subnet, await dockerNetworkAddresses(network.name));
+    // Free on the Docker network and not claimed by any Service of the cluster.
+    const services = (await ctx.kube.core.listServiceForAllNamespaces()).items;
+    const claimed = services.flatMap((s) => [...(s.spec?.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '')]).filter(Boolean);
+    const externalIp = pickFreeAddress(network.subnet, [...(await dockerNetworkAddresses(network.name)), ...claimed]);
     ctx.rec.observe(`external IP chosen from ${network.subnet}: ${externalIp}; routed by the outside client via ${viaNode.name} (${viaNode.ip})`);
     const before = await ctx.step(`ruleset on ${viaNode.name} before the Service`, () => dumpRuleset(viaRunner, ctx.mode));
     const app = await deployEcho(ctx, [epNode.name], { name: 'my-service', externalIPs: [externalIp], ports: [{ port: 80, targetPort: 8080 }] });
