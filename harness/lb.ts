@@ -1,9 +1,11 @@
 /** LoadBalancer helpers: which node answers ARP for a MetalLB L2 address, health-check probes. */
+import { deployEcho } from './apps.ts';
 import { converge } from './converge.ts';
 import type { CaseContext } from './fixtures.ts';
 import { answered, curl } from './probes/curl.ts';
 import type { Runner } from './runners.ts';
 import { TIMEOUTS } from './timeouts.ts';
+import { loadBalancerAddress } from './waits.ts';
 
 /** Sends requests until the LB address answers (ARP + proxy programmed). */
 export async function awaitLoadBalancer(from: Runner, url: string): Promise<void> {
@@ -27,4 +29,23 @@ export async function announcingNode(ctx: CaseContext, outside: Runner, lbIp: st
     if (nodeMac === mac) return { node: n.name, evidence: `${neigh.stdout.trim()}\nnode MACs: ${macs.join(', ')}` };
   }
   throw new Error(`${lbIp} is at ${mac}, which is no node's eth0 (${macs.join(', ')})`);
+}
+
+/**
+ * The Source IP tutorial's LoadBalancer setup: source-ip-app on the first worker behind a
+ * LoadBalancer Service with `policy`, its address answering the outside client, and the node
+ * that announces it. Service status (address, ipMode) and the ARP evidence are attached.
+ */
+export async function echoBehindLoadBalancer(ctx: CaseContext, policy: 'Cluster' | 'Local') {
+  const epNode = ctx.workers[0];
+  if (!epNode) throw new Error('needs a worker node');
+  const app = await deployEcho(ctx, [epNode.name], { name: 'loadbalancer', type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [{ port: 80, targetPort: 8080 }] });
+  const lb = await ctx.step('wait for an address from the LB provider', () => loadBalancerAddress(ctx.kube, ctx.ns, 'loadbalancer'));
+  await ctx.rec.json('Service status.loadBalancer', { ingress: lb.lbIngress, ipMode: lb.lbIngress?.[0]?.ipMode ?? '(unset: VIP)', healthCheckNodePort: lb.healthCheckNodePort });
+  const outside = await ctx.step('start the outside client', () => ctx.outside());
+  const url = `http://${lb.lbIp}:80/`;
+  await ctx.step(`wait until ${url} answers`, () => awaitLoadBalancer(outside, url));
+  const announcer = await ctx.step('find the node announcing the address (ARP)', () => announcingNode(ctx, outside, lb.lbIp));
+  await ctx.rec.text('text', 'neighbour entry on the outside client', announcer.evidence);
+  return { app, lb, outside, url, announcer, epNode };
 }
