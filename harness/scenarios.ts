@@ -8,7 +8,7 @@ import { ConvergenceError, converge } from './converge.ts';
 import { parseEcho } from './echo.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
 import type { CaseContext } from './fixtures.ts';
-import { judge, synSourceAtEndpoint } from './judge.ts';
+import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
 import type { Capture, CaptureEvidence } from './probes/capture.ts';
 import { answered, curl, type CurlEvidence } from './probes/curl.ts';
 import { nodeAddresses } from './probes/node.ts';
@@ -39,7 +39,15 @@ export interface SourceScenario {
 /** One request, converging when an answer is expected (the proxy may still be programming). */
 export async function probeOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): Promise<CurlEvidence> {
   if (p.expectation.reach !== 'answers') {
-    return curl(p.from, p.url, { maxTimeSec: TIMEOUTS.dropProbeSec, args: p.curlArgs });
+    // A node whose proxy has not programmed the Service yet refuses (nothing listens on the
+    // port); converge on the declared outcome within the named budget, then judge the last try.
+    const once = () => curl(p.from, p.url, { maxTimeSec: TIMEOUTS.dropProbeSec, args: p.curlArgs });
+    try {
+      return (await converge(once, (c) => reachOf(c) === p.expectation.reach, { what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`, timeoutMs: TIMEOUTS.serviceProgrammed, intervalMs: 1000 })).last;
+    } catch (e) {
+      if (e instanceof ConvergenceError) return once();
+      throw e;
+    }
   }
   try {
     const r = await converge(() => curl(p.from, p.url, { args: p.curlArgs }), answered, {
