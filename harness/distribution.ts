@@ -9,7 +9,7 @@ import { deployApp, type DeployedApp } from './apps.ts';
 import { formatPacketRow, isSyn } from './pcap.ts';
 import { iptablesServiceRules, nftServiceRules, parseIpvsadm, type ServiceRef } from './rules.ts';
 import type { CaseContext } from './fixtures.ts';
-import type { Runner } from './runners.ts';
+import type { PodRunner, Runner } from './runners.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from './timeouts.ts';
 import { converge } from './converge.ts';
 import { deployment } from './workloads.ts';
@@ -210,4 +210,16 @@ export function observeIpvsShape(dump: string, vip: string): BalancingShape {
   const vs = parseIpvsadm(dump).find((v) => v.protocol === 'TCP' && v.address === vip);
   if (!vs) return { shape: `no virtual server ${vip}`, targets: [] };
   return { shape: `virtual server with ${vs.realServers.length} real servers`, targets: vs.realServers.map((r) => r.address).sort() };
+}
+
+/** kuard behind its ClusterIP, then `n` requests from the client pod on the first worker. */
+export async function kuardSpread(ctx: CaseContext, n: number): Promise<{ app: DeployedApp; from: PodRunner; url: string; pods: string[]; ev: SpreadEvidence }> {
+  const app = await deployKuard(ctx);
+  const clients = await ctx.step('client pods on every node', () => ctx.clients());
+  const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
+  if (!from) throw new Error('no client pod');
+  const url = `http://${app.svc.clusterIP}:${KUARD.servicePort}${KUARD.whoPath}`;
+  const pods = app.pods.map((p) => p.name);
+  const ev = await ctx.step(`${n} requests (one exec, a new connection each) from ${from.label} to ${url}`, () => requestSpread(from, url, n));
+  return { app, from, url, pods, ev };
 }

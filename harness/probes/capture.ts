@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { PacketRow } from '../../reports/model.ts';
-import { decodeCapture } from '../pcap.ts';
+import { decodeCapture, parseIpLinkNames } from '../pcap.ts';
 import { dockerExec } from '../runners.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { runLabels } from '../run-id.ts';
@@ -65,11 +65,5 @@ export class Capture {
 
 /** ifindex -> name inside the node, so SLL2 rows from `-i any` name their interface. */
 export async function interfaceNames(node: string): Promise<Map<number, string>> {
-  const r = await dockerExec(node, ['ip', '-o', 'link', 'show'], 10_000);
-  const map = new Map<number, string>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\d+):\s+([^:@\s]+)/.exec(line);
-    if (m?.[1] && m[2]) map.set(Number(m[1]), m[2]);
-  }
-  return map;
+  return parseIpLinkNames((await dockerExec(node, ['ip', '-o', 'link', 'show'], 10_000)).stdout);
 }

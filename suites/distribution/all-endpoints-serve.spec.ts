@@ -1,6 +1,6 @@
 import { attachServiceRules } from '../../harness/apps.ts';
 import { defineCase } from '../../harness/case.ts';
-import { DISTRIBUTION, KUARD, deployKuard, requestSpread, spreadTable } from '../../harness/distribution.ts';
+import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/distribution.ts';
 import { SOURCES } from '../../harness/sources.ts';
 
 defineCase({
@@ -8,14 +8,8 @@ defineCase({
   title: `kuard with ${KUARD.replicas} replicas behind one ClusterIP: every replica answers`,
   source: SOURCES.virtualIps,
   async run(ctx) {
-    const app = await deployKuard(ctx);
-    const clients = await ctx.step('client pods on every node', () => ctx.clients());
-    const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
-    if (!from) throw new Error('no client pod');
-    const url = `http://${app.svc.clusterIP}:${KUARD.servicePort}${KUARD.whoPath}`;
     const n = DISTRIBUTION.allServeRequests;
-    const pods = app.pods.map((p) => p.name);
-    const ev = await ctx.step(`${n} requests (one exec, a new connection each) from ${from.label} to ${url}`, () => requestSpread(from, url, n));
+    const { from, pods, ev } = await kuardSpread(ctx, n);
     const pMiss = pods.length * ((pods.length - 1) / pods.length) ** n;
     await ctx.rec.text('echo', 'answers per pod', `${spreadTable(ev, pods)}\n\nN=${n}: with a uniform spread, the chance that some replica gets no request at all is <= ${pods.length}*(${pods.length - 1}/${pods.length})^${n} = ${pMiss.toExponential(2)} (false-failure probability of the "every replica answers" check).`);
     await ctx.rec.text('log', 'request loop output', ev.raw);

@@ -1,6 +1,6 @@
 import { attachServiceRules } from '../../harness/apps.ts';
 import { defineCase } from '../../harness/case.ts';
-import { DISTRIBUTION, KUARD, deployKuard, requestSpread, spreadTable } from '../../harness/distribution.ts';
+import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/distribution.ts';
 import { SOURCES } from '../../harness/sources.ts';
 import { chiSquarePower, uniformityVerdict } from '../../harness/stats.ts';
 
@@ -15,14 +15,8 @@ defineCase({
   title: `kuard with ${KUARD.replicas} replicas: new connections spread uniformly (chi-square, false-failure probability ${DISTRIBUTION.alpha})`,
   source: SOURCES.virtualIps,
   async run(ctx) {
-    const app = await deployKuard(ctx);
-    const clients = await ctx.step('client pods on every node', () => ctx.clients());
-    const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
-    if (!from) throw new Error('no client pod');
-    const url = `http://${app.svc.clusterIP}:${KUARD.servicePort}${KUARD.whoPath}`;
     const n = DISTRIBUTION.uniformRequests;
-    const pods = app.pods.map((p) => p.name);
-    const ev = await ctx.step(`${n} requests (one exec, a new connection each) from ${from.label} to ${url}`, () => requestSpread(from, url, n));
+    const { from, pods, ev } = await kuardSpread(ctx, n);
     const counts = pods.map((p) => ev.counts[p] ?? 0);
     const answered = counts.reduce((a, b) => a + b, 0);
     const v = answered > 0 ? uniformityVerdict(counts, DISTRIBUTION.alpha) : undefined;
