@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
-import type { ProjectSpec } from './harness/projects.ts';
-import { selectedProjects } from './harness/projects.ts';
-import { REPORT_DIR } from './harness/recorder.ts';
+import type { ProjectSpec } from './harness/run/projects.ts';
+import { selectedProjects } from './harness/run/projects.ts';
+import { REPORT_DIR } from './harness/run/recorder.ts';
 
 /**
  * Projects are proxy modes (and implementations), generated from harness/projects.ts. One
@@ -15,7 +15,7 @@ export default defineConfig<{ kpcProject: ProjectSpec }>({
   retries: 0,
   timeout: 180_000,
   outputDir: 'out/test-results',
-  reporter: [['list'], ['./harness/reporter.ts']],
+  reporter: [['list'], ['./harness/run/reporter.ts']],
   projects: selectedProjects().map((spec) => ({
     name: spec.name,
     use: { kpcProject: spec },

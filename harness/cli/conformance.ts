@@ -12,8 +12,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
-import { PROJECTS, isProxyMode } from '../projects.ts';
-import { REPORT_DIR } from '../recorder.ts';
+import { PROJECTS, isProxyMode } from '../run/projects.ts';
+import { REPORT_DIR } from '../run/recorder.ts';
 
 const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--proxy-mode MODE] [--name NAME]] [--grep TEXT] [--keep | --keep-clusters]
   --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})

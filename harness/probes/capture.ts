@@ -7,10 +7,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { PacketRow } from '../../reports/model.ts';
-import { decodeCapture, parseIpLinkNames } from '../pcap.ts';
-import { dockerExec } from '../runners.ts';
-import { TIMEOUTS } from '../timeouts.ts';
-import { runLabels } from '../run-id.ts';
+import { decodeCapture, parseIpLinkNames } from './pcap.ts';
+import { dockerExec } from './runners.ts';
+import { TIMEOUTS } from '../run/timeouts.ts';
+import { runLabels } from '../run/run-id.ts';
 
 export interface CaptureEvidence {
   node: string;

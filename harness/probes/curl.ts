@@ -1,6 +1,6 @@
-import type { Runner } from '../runners.ts';
-import { TIMEOUTS } from '../timeouts.ts';
-import { describeCurlExit } from '../curl-codes.ts';
+import type { Runner } from './runners.ts';
+import { TIMEOUTS } from '../run/timeouts.ts';
+import { describeCurlExit } from './curl-codes.ts';
 
 /** Evidence of one HTTP request. Never asserts: the judge decides. */
 export interface CurlEvidence {

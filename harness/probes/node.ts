@@ -1,7 +1,7 @@
 /** Facts read from a node: its addresses, its ruleset, kube-proxy's reported mode. */
-import type { ProxyMode } from '../projects.ts';
-import { MODE_BEHAVIOUR } from '../projects.ts';
-import type { Runner } from '../runners.ts';
+import type { ProxyMode } from '../run/projects.ts';
+import { MODE_BEHAVIOUR } from '../run/projects.ts';
+import type { Runner } from './runners.ts';
 
 export interface RulesetEvidence {
   node: string;

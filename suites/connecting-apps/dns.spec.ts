@@ -1,13 +1,13 @@
-import { attachServiceRules, deployApp } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ConvergenceError, converge } from '../../harness/converge.ts';
-import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { judge } from '../../harness/judge.ts';
-import type { ExecResult } from '../../harness/kube.ts';
-import { MY_NGINX, myNginxDeployment, parseResolved, resolveCommand, startNamespaceCurl } from '../../harness/my-nginx.ts';
-import { probeOnce } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { TIMEOUTS } from '../../harness/timeouts.ts';
+import { attachServiceRules, deployApp } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ConvergenceError, converge } from '../../harness/judge/converge.ts';
+import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { judge } from '../../harness/judge/judge.ts';
+import type { ExecResult } from '../../harness/probes/kube.ts';
+import { MY_NGINX, myNginxDeployment, parseResolved, resolveCommand, startNamespaceCurl } from '../../harness/apps/my-nginx.ts';
+import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { TIMEOUTS } from '../../harness/run/timeouts.ts';
 
 const EXPECT: ExpectationTable<'pod-to-service-name'> = { rows: { 'pod-to-service-name': ANSWERS } };
 

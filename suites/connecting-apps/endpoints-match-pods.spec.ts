@@ -1,12 +1,12 @@
-import { attachServiceRules, deployApp } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { judge } from '../../harness/judge.ts';
-import { MY_NGINX, myNginxDeployment } from '../../harness/my-nginx.ts';
-import { probeOnce } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { TIMEOUTS } from '../../harness/timeouts.ts';
-import { endpointFacts } from '../../harness/waits.ts';
+import { attachServiceRules, deployApp } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { judge } from '../../harness/judge/judge.ts';
+import { MY_NGINX, myNginxDeployment } from '../../harness/apps/my-nginx.ts';
+import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { endpointFacts } from '../../harness/probes/waits.ts';
 
 /** Every mode: a pod reaches my-nginx on its ClusterIP ("curl <CLUSTER-IP>:80 from any node"). */
 const EXPECT: ExpectationTable<'pod-to-clusterip'> = { rows: { 'pod-to-clusterip': ANSWERS } };

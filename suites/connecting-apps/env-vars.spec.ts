@@ -1,11 +1,11 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { MY_NGINX, myNginxDeployment, myNginxService } from '../../harness/my-nginx.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { TIMEOUTS } from '../../harness/timeouts.ts';
-import { podsReady, serviceFact, type PodFact } from '../../harness/waits.ts';
-import type { KObject } from '../../harness/kube.ts';
-import type { CaseContext } from '../../harness/fixtures.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { MY_NGINX, myNginxDeployment, myNginxService } from '../../harness/apps/my-nginx.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { podsReady, serviceFact, type PodFact } from '../../harness/probes/waits.ts';
+import type { KObject } from '../../harness/probes/kube.ts';
+import type { CaseContext } from '../../harness/run/fixtures.ts';
 
 /** The variables the kubelet injects for Service my-nginx (docker-links style names). */
 const HOST_VAR = 'MY_NGINX_SERVICE_HOST';

@@ -1,14 +1,14 @@
-import { attachServiceRules, deployApp } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { CURL, describeCurlExit } from '../../harness/curl-codes.ts';
-import { ANSWERS } from '../../harness/expectations.ts';
-import { MY_NGINX, startNamespaceCurl } from '../../harness/my-nginx.ts';
+import { attachServiceRules, deployApp } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { CURL, describeCurlExit } from '../../harness/probes/curl-codes.ts';
+import { ANSWERS } from '../../harness/judge/expectations.ts';
+import { MY_NGINX, startNamespaceCurl } from '../../harness/apps/my-nginx.ts';
 import {
   HTTPS_SERVICE_PORTS, NGINX_HTTPS, SECRET_MOUNT, SECRET_VOLUME, generateCert, myNginxHttpsDeployment, nginxConfigMap, serviceDnsNames, tlsSecret,
-} from '../../harness/nginx-https.ts';
+} from '../../harness/apps/nginx-https.ts';
 import { curl, type CurlEvidence } from '../../harness/probes/curl.ts';
-import { probeOnce } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 const CA_FILE = `${NGINX_HTTPS.certDir}/tls.crt`;
 

@@ -1,7 +1,7 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/distribution.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/apps/distribution.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 defineCase({
   id: 'distribution/all-endpoints-serve',

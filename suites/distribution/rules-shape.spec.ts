@@ -1,15 +1,15 @@
-import { defineCase } from '../../harness/case.ts';
+import { defineCase } from '../../harness/run/case.ts';
 import {
   DISTRIBUTION, KUARD, deployKuard, dnatPairs, dnatText, iptablesProbabilityShape, ipvsRealServersShape, nftVmapShape, observeIptablesShape, observeIpvsShape,
   observeNftShape, requestSpread, spreadTable, type BalancingShape, type SpreadEvidence,
-} from '../../harness/distribution.ts';
-import type { ServiceRef } from '../../harness/rules.ts';
-import { extractServiceRules } from '../../harness/rules.ts';
+} from '../../harness/apps/distribution.ts';
+import type { ServiceRef } from '../../harness/probes/rules.ts';
+import { extractServiceRules } from '../../harness/probes/rules.ts';
 import { dumpRuleset, type RulesetEvidence } from '../../harness/probes/node.ts';
-import type { ProxyMode } from '../../harness/projects.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { TIMEOUTS } from '../../harness/timeouts.ts';
-import { converge, ConvergenceError } from '../../harness/converge.ts';
+import type { ProxyMode } from '../../harness/run/projects.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { converge, ConvergenceError } from '../../harness/judge/converge.ts';
 
 /**
  * How each mode spreads one ClusterIP over n endpoints (kube-proxy v1.34): iptables chains

@@ -1,10 +1,10 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/distribution.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { chiSquarePower, uniformityVerdict } from '../../harness/stats.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { DISTRIBUTION, KUARD, kuardSpread, spreadTable } from '../../harness/apps/distribution.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { chiSquarePower, uniformityVerdict } from '../../harness/judge/stats.ts';
 
-/** Imbalances the evidence states the test's power against (Cohen's w, see harness/stats.ts). */
+/** Imbalances the evidence states the test's power against (Cohen's w, see harness/judge/stats.ts). */
 const POWER_AGAINST = [
   { what: 'one of 5 endpoints at 1.5x its share (w = 0.25)', w: 0.25 },
   { what: 'one of 5 endpoints never chosen (w = 0.5)', w: 0.5 },

@@ -1,12 +1,12 @@
-import { attachServiceRules, deployEcho } from '../../harness/apps.ts';
-import { pickFreeAddress } from '../../harness/addresses.ts';
-import { defineCase } from '../../harness/case.ts';
-import { dockerNetworkAddresses } from '../../harness/cluster-under-test.ts';
-import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
+import { attachServiceRules, deployEcho } from '../../harness/apps/deploy.ts';
+import { pickFreeAddress } from '../../harness/apps/addresses.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { dockerNetworkAddresses } from '../../harness/run/cluster-under-test.ts';
+import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { dumpRuleset } from '../../harness/probes/node.ts';
-import { diffRulesets } from '../../harness/rules.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { diffRulesets } from '../../harness/probes/rules.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** Traffic to an external IP arriving at a node without an endpoint is forwarded and masqueraded. */
 const EXPECT: ExpectationTable<'outside-via-node-without-endpoint'> = { rows: { 'outside-via-node-without-endpoint': ANSWERS_WITH_NODE_SNAT } };

@@ -1,10 +1,10 @@
-import { deployEcho } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ConvergenceError, converge } from '../../harness/converge.ts';
+import { deployEcho } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ConvergenceError, converge } from '../../harness/judge/converge.ts';
 import { curl, type CurlEvidence } from '../../harness/probes/curl.ts';
-import { TIMEOUTS } from '../../harness/timeouts.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { loadBalancerAddress } from '../../harness/waits.ts';
+import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { loadBalancerAddress } from '../../harness/probes/waits.ts';
 
 /** kube-proxy's health check server: 200 with local endpoints, 503 without, JSON either way. */
 const EXPECT = {

@@ -1,9 +1,9 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { echoBehindLoadBalancer } from '../../harness/lb.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 const EXPECT: ExpectationTable<'outside-to-lb'> = { rows: { 'outside-to-lb': ANSWERS_WITH_CLIENT_IP } };
 

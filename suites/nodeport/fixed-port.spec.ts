@@ -1,8 +1,8 @@
-import { deployEcho } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { deployEcho } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 const NODE_PORT = 30000;
 const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS } };

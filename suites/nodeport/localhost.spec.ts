@@ -1,8 +1,8 @@
-import { deployEcho } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS, REJECTS, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { deployEcho } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS, REJECTS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /**
  * NodePort on the node's own 127.0.0.1. iptables and ipvs accept it (route_localnet); the

@@ -1,11 +1,11 @@
-import { deployApp } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { MY_NGINX } from '../../harness/my-nginx.ts';
-import { HTTPS_SERVICE_PORTS, NGINX_HTTPS, generateCert, myNginxHttpsDeployment, nginxConfigMap, serviceDnsNames, tlsSecret } from '../../harness/nginx-https.ts';
+import { deployApp } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { MY_NGINX } from '../../harness/apps/my-nginx.ts';
+import { HTTPS_SERVICE_PORTS, NGINX_HTTPS, generateCert, myNginxHttpsDeployment, nginxConfigMap, serviceDnsNames, tlsSecret } from '../../harness/apps/nginx-https.ts';
 import { answered, curl } from '../../harness/probes/curl.ts';
-import { probeOnce } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** Both ports of a two-port NodePort Service answer on every node. */
 const EXPECT: ExpectationTable<'http' | 'https'> = { rows: { http: ANSWERS, https: ANSWERS } };

@@ -1,6 +1,6 @@
-import { defineCase } from '../../harness/case.ts';
+import { defineCase } from '../../harness/run/case.ts';
 import { reportedProxyMode } from '../../harness/probes/node.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 defineCase({
   id: 'proxy/mode-matches',

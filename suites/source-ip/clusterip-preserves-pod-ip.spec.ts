@@ -1,8 +1,8 @@
-import { deployEcho, attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** Pod -> ClusterIP: no SNAT, whichever node the client pod runs on (every mode). */
 const EXPECT: ExpectationTable<'pod-same-node' | 'pod-other-node'> = {

@@ -1,8 +1,8 @@
-import { deployEcho, attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** externalTrafficPolicy: Cluster — every node answers, and SNATs to one of its own addresses. */
 const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS_WITH_NODE_SNAT } };

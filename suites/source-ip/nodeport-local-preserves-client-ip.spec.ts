@@ -1,8 +1,8 @@
-import { deployEcho, attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, DROPS, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
-import { runSourceScenario } from '../../harness/scenarios.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { ANSWERS_WITH_CLIENT_IP, DROPS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { runSourceScenario } from '../../harness/judge/scenarios.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** externalTrafficPolicy: Local — only nodes with an endpoint answer, and without SNAT. */
 const EXPECT: ExpectationTable<'node-with-endpoint' | 'node-without-endpoint'> = {

@@ -1,10 +1,10 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { SOURCES } from '../../harness/sources.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
 import {
   TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, describeConditions, oldEndpointPhases, releaseTerminationApp, timelineText,
-} from '../../harness/termination.ts';
-import { podsReady } from '../../harness/waits.ts';
+} from '../../harness/apps/termination.ts';
+import { podsReady } from '../../harness/probes/waits.ts';
 
 /** What the tutorial shows for the deleted pod's endpoint (every mode: this is the control plane's doing). */
 const TERMINATING = { ready: false, serving: true, terminating: true };

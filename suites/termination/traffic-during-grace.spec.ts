@@ -1,11 +1,11 @@
-import { attachServiceRules } from '../../harness/apps.ts';
-import { defineCase } from '../../harness/case.ts';
-import { SOURCES } from '../../harness/sources.ts';
-import { CONSECUTIVE_SUCCESSES } from '../../harness/timeouts.ts';
+import { attachServiceRules } from '../../harness/apps/deploy.ts';
+import { defineCase } from '../../harness/run/case.ts';
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { CONSECUTIVE_SUCCESSES } from '../../harness/run/timeouts.ts';
 import {
   TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, timelineText,
   type RunningLoop,
-} from '../../harness/termination.ts';
+} from '../../harness/apps/termination.ts';
 
 /** Every mode: with a ready replacement or, before it, the serving-terminating endpoint, every request is answered. */
 const EXPECT = { exitCode: 0, httpCode: 200 } as const;

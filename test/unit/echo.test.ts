@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseEcho, type EchoReply } from '../../harness/echo.ts';
+import { parseEcho, type EchoReply } from '../../harness/probes/echo.ts';
 
 const dir = new URL('../fixtures/echo/', import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, dir), 'utf8');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, reachOf, synSourceAtEndpoint } from '../../harness/judge.ts';
-import { ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS } from '../../harness/expectations.ts';
+import { judge, reachOf, synSourceAtEndpoint } from '../../harness/judge/judge.ts';
+import { ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS } from '../../harness/judge/expectations.ts';
 import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import type { PacketRow } from '../../reports/model.ts';
 

@@ -18,7 +18,7 @@ import {
   synsTo,
   tcpFlagsString,
   type DecodedPacket,
-} from '../../harness/pcap.ts';
+} from '../../harness/probes/pcap.ts';
 
 const dir = new URL('../fixtures/pcap/', import.meta.url);
 const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, dir)));

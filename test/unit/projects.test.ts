@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODE_BEHAVIOUR, PROJECTS, selectedProjects } from '../../harness/projects.ts';
-import { ANSWERS_WITH_CLIENT_IP, DROPS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/expectations.ts';
+import { MODE_BEHAVIOUR, PROJECTS, selectedProjects } from '../../harness/run/projects.ts';
+import { ANSWERS_WITH_CLIENT_IP, DROPS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
 
 test('every project names a mode with declared behaviour, and the control names cases', () => {
   for (const p of PROJECTS) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildResults, statusOf, type FinishedTest } from '../../harness/results.ts';
-import { PROJECTS } from '../../harness/projects.ts';
+import { buildResults, statusOf, type FinishedTest } from '../../harness/run/results.ts';
+import { PROJECTS } from '../../harness/run/projects.ts';
 
 const base: FinishedTest = { title: 'source-ip/clusterip-preserves-pod-ip', project: 'iptables', pwStatus: 'passed', expectedStatus: 'passed', durationMs: 1200, attempts: 1 };
 

@@ -17,7 +17,7 @@ import {
   parseIptablesSave,
   parseNumgenVmap,
   splitIptablesArgs,
-} from '../../harness/rules.ts';
+} from '../../harness/probes/rules.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/rules/${name}`, import.meta.url), 'utf8');
 const IPT = fixture('iptables-save.txt');

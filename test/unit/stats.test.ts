@@ -21,7 +21,7 @@ import {
   requiredSamples,
   uniformCriticalValue,
   uniformityVerdict,
-} from '../../harness/stats.ts';
+} from '../../harness/judge/stats.ts';
 
 function close(actual: number, expected: number, rel: number, what = ''): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${what}: ${actual} vs ${expected} (rel ${rel})`);

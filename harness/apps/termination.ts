@@ -6,14 +6,14 @@
  */
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { deployApp, type DeployedApp } from './apps.ts';
-import type { CaseContext } from './fixtures.ts';
-import { converge } from './converge.ts';
-import { exitCodeOf } from './kube.ts';
-import { answered, curl } from './probes/curl.ts';
-import type { PodRunner } from './runners.ts';
-import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from './timeouts.ts';
-import { endpointFacts, type EndpointFact, type PodFact } from './waits.ts';
+import { deployApp, type DeployedApp } from './deploy.ts';
+import type { CaseContext } from '../run/fixtures.ts';
+import { converge } from '../judge/converge.ts';
+import { exitCodeOf } from '../probes/kube.ts';
+import { answered, curl } from '../probes/curl.ts';
+import type { PodRunner } from '../probes/runners.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../run/timeouts.ts';
+import { endpointFacts, type EndpointFact, type PodFact } from '../probes/waits.ts';
 import { deployment } from './workloads.ts';
 
 export interface TerminationParams {

@@ -1,6 +1,6 @@
 /** Builds the versioned Results document from what the runner saw. Pure: unit-tested. */
 import os from 'node:os';
-import { countStatuses, RESULTS_SCHEMA_VERSION, type CaseResult, type ControlResult, type ProjectInfo, type Results, type Status } from '../reports/model.ts';
+import { countStatuses, RESULTS_SCHEMA_VERSION, type CaseResult, type ControlResult, type ProjectInfo, type Results, type Status } from '../../reports/model.ts';
 import type { CasePayload } from './recorder.ts';
 import type { ProjectSpec } from './projects.ts';
 

@@ -1,10 +1,10 @@
 /** Deploy-and-wait steps shared by cases: an app, its Service, and the facts tests need. */
-import type { CaseContext } from './fixtures.ts';
-import { extractServiceRules } from './rules.ts';
-import { dumpRuleset } from './probes/node.ts';
-import { podsReady, readyEndpoints, serviceFact, type PodFact, type ServiceFact } from './waits.ts';
+import type { CaseContext } from '../run/fixtures.ts';
+import { extractServiceRules } from '../probes/rules.ts';
+import { dumpRuleset } from '../probes/node.ts';
+import { podsReady, readyEndpoints, serviceFact, type PodFact, type ServiceFact } from '../probes/waits.ts';
 import { service, sourceIpApp, type ServiceOpts } from './workloads.ts';
-import type { KObject } from './kube.ts';
+import type { KObject } from '../probes/kube.ts';
 
 export interface DeployedApp {
   pods: PodFact[];

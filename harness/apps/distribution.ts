@@ -4,14 +4,14 @@
  * connection per request), counted by the pod that answered. The probe collects; the cases
  * judge (every replica served, chi-square uniformity, rule shape, DNAT on the wire).
  */
-import type { PacketRow } from '../reports/model.ts';
-import { deployApp, type DeployedApp } from './apps.ts';
-import { formatPacketRow, isSyn } from './pcap.ts';
-import { iptablesServiceRules, nftServiceRules, parseIpvsadm, type ServiceRef } from './rules.ts';
-import type { CaseContext } from './fixtures.ts';
-import type { PodRunner, Runner } from './runners.ts';
-import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from './timeouts.ts';
-import { converge } from './converge.ts';
+import type { PacketRow } from '../../reports/model.ts';
+import { deployApp, type DeployedApp } from './deploy.ts';
+import { formatPacketRow, isSyn } from '../probes/pcap.ts';
+import { iptablesServiceRules, nftServiceRules, parseIpvsadm, type ServiceRef } from '../probes/rules.ts';
+import type { CaseContext } from '../run/fixtures.ts';
+import type { PodRunner, Runner } from '../probes/runners.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../run/timeouts.ts';
+import { converge } from '../judge/converge.ts';
 import { deployment } from './workloads.ts';
 
 export const KUARD = {

@@ -3,10 +3,10 @@
  * (the SYN arriving at the endpoint) showed. Echo and wire must agree with each other as well
  * as with the expectation; disagreement is its own verdict.
  */
-import type { Check, PacketRow } from '../reports/model.ts';
-import { CURL } from './curl-codes.ts';
+import type { Check, PacketRow } from '../../reports/model.ts';
+import { CURL } from '../probes/curl-codes.ts';
 import { describeExpectation, type Expectation, type SourceExpectation } from './expectations.ts';
-import { answered, type CurlEvidence } from './probes/curl.ts';
+import { answered, type CurlEvidence } from '../probes/curl.ts';
 
 export interface SourceFacts {
   /** The client's own address (pod IP or the outside container's IP). */

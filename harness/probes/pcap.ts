@@ -12,7 +12,7 @@
  *
  * Pure: takes the bytes of a capture file, returns rows (`decodeCapture`). No I/O.
  */
-import type { PacketRow } from '../reports/model.ts';
+import type { PacketRow } from '../../reports/model.ts';
 
 /** Link-layer header types (LINKTYPE_* of the pcap / pcapng specifications). */
 export const LINKTYPE = {

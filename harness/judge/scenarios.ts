@@ -3,17 +3,17 @@
  * capture on the endpoint nodes, send each probe, then match every request with the SYN that
  * reached an endpoint and with what the echo server reported.
  */
-import type { Check } from '../reports/model.ts';
+import type { Check } from '../../reports/model.ts';
 import { ConvergenceError, converge } from './converge.ts';
-import { parseEcho } from './echo.ts';
+import { parseEcho } from '../probes/echo.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
-import type { CaseContext } from './fixtures.ts';
+import type { CaseContext } from '../run/fixtures.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
-import type { Capture, CaptureEvidence } from './probes/capture.ts';
-import { answered, curl, type CurlEvidence } from './probes/curl.ts';
-import { nodeAddresses } from './probes/node.ts';
-import type { Runner } from './runners.ts';
-import { TIMEOUTS } from './timeouts.ts';
+import type { Capture, CaptureEvidence } from '../probes/capture.ts';
+import { answered, curl, type CurlEvidence } from '../probes/curl.ts';
+import { nodeAddresses } from '../probes/node.ts';
+import type { Runner } from '../probes/runners.ts';
+import { TIMEOUTS } from '../run/timeouts.ts';
 
 export interface SourceProbe {
   /** Row key, e.g. "pod on kpc-worker2 -> ClusterIP". */

@@ -6,8 +6,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestInfo } from '@playwright/test';
-import type { Check, Evidence, EvidenceKind, PacketRow, Step } from '../reports/model.ts';
-import type { CaptureEvidence } from './probes/capture.ts';
+import type { Check, Evidence, EvidenceKind, PacketRow, Step } from '../../reports/model.ts';
+import type { CaptureEvidence } from '../probes/capture.ts';
 
 export const REPORT_DIR = path.resolve(process.env.KPC_REPORT_DIR ?? 'out/report');
 export const CASE_ATTACHMENT = 'kpc-case';

@@ -3,7 +3,7 @@
  * answered or dropped, and what source address the endpoint must see. Cases declare tables of
  * these; the judge (verdict.ts) compares them with evidence. Presets print readably.
  */
-import type { ProxyMode } from './projects.ts';
+import type { ProxyMode } from '../run/projects.ts';
 
 /** Where a probe starts. */
 export type ClientLocation =

@@ -1,5 +1,5 @@
 /** The tutorials and posts the cases come from; matrix rows are grouped by these. */
-import type { CaseSource } from '../reports/model.ts';
+import type { CaseSource } from '../../reports/model.ts';
 
 export const SOURCES = {
   sourceIp: { title: 'Using Source IP (Kubernetes tutorial)', url: 'https://kubernetes.io/docs/tutorials/services/source-ip/' },

@@ -18,7 +18,7 @@
  *
  * Pure: text in, values out.
  */
-import type { ProxyMode } from './projects.ts';
+import type { ProxyMode } from '../run/projects.ts';
 
 /** A Service, optionally narrowed to one of its ports by port *name* ('' for an unnamed port). */
 export interface ServiceRef {

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { KObject } from './kube.ts';
+import type { KObject } from '../probes/kube.ts';
 import { MY_NGINX, myNginxDeployment } from './my-nginx.ts';
 import type { ServicePort } from './workloads.ts';
 

@@ -60,7 +60,7 @@ export default class ResultsReporter implements Reporter {
     await mkdir(REPORT_DIR, { recursive: true });
     const file = path.join(REPORT_DIR, 'results.json');
     await writeFile(file, JSON.stringify(results, null, 2));
-    const { writeViews } = await import('../reports/views.ts');
+    const { writeViews } = await import('../../reports/views.ts');
     await writeViews(results, REPORT_DIR);
   }
 

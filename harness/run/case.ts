@@ -4,7 +4,7 @@
  * reports skipped / not-supported with a precise reason instead of failing or passing silently.
  */
 import { test as base } from '@playwright/test';
-import type { CaseSource } from '../reports/model.ts';
+import type { CaseSource } from '../../reports/model.ts';
 import { caseFixtures, type CaseContext, type Feature } from './fixtures.ts';
 import { Recorder } from './recorder.ts';
 

@@ -6,16 +6,16 @@
 import type { TestInfo, TestType, Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions } from '@playwright/test';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import type { ClusterUnderTest, NodeFact } from './cluster-under-test.ts';
-import type { Kube, KObject } from './kube.ts';
+import type { Kube, KObject } from '../probes/kube.ts';
 import { MODE_BEHAVIOUR, PROJECTS, type ModeBehaviour, type ProjectSpec, type ProxyMode } from './projects.ts';
 import { provisionCluster, type Provisioned } from './provision.ts';
-import { Capture } from './probes/capture.ts';
+import { Capture } from '../probes/capture.ts';
 import type { Recorder } from './recorder.ts';
 import { RUN_ID, RUN_LABEL, runLabels } from './run-id.ts';
-import { ContainerRunner, PodRunner, type NodeRunner } from './runners.ts';
+import { ContainerRunner, PodRunner, type NodeRunner } from '../probes/runners.ts';
 import { TIMEOUTS } from './timeouts.ts';
-import { podsReady } from './waits.ts';
-import { clientPod, type WorkloadImages } from './workloads.ts';
+import { podsReady } from '../probes/waits.ts';
+import { clientPod, type Images } from '../apps/workloads.ts';
 
 /** Environment features a case may need; missing ones skip the case with the reason. */
 export type EnvFeature = 'node-access' | 'outside-client' | 'loadbalancer' | 'capture' | 'multi-node';
@@ -23,7 +23,6 @@ export type EnvFeature = 'node-access' | 'outside-client' | 'loadbalancer' | 'ca
 export type ModeFeature = { [K in keyof ModeBehaviour]: ModeBehaviour[K] extends boolean ? K : never }[keyof ModeBehaviour];
 export type Feature = EnvFeature | ModeFeature;
 
-export type Images = WorkloadImages & { tools: string };
 
 export interface CaseContext {
   project: ProjectSpec;

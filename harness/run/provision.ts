@@ -5,15 +5,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createCluster, deleteCluster, listClusters, UnsupportedHere } from '../clusters/cluster.ts';
-import { imageFor } from '../clusters/images.ts';
-import { versions } from '../clusters/kind.ts';
+import { createCluster, deleteCluster, listClusters, UnsupportedHere } from '../../clusters/cluster.ts';
+import { imageFor } from '../../clusters/images.ts';
+import { versions } from '../../clusters/kind.ts';
 import { describeCluster, type ClusterUnderTest } from './cluster-under-test.ts';
-import type { Images } from './fixtures.ts';
+import type { Images } from '../apps/workloads.ts';
 import type { ProjectSpec } from './projects.ts';
 import { REPORT_DIR } from './recorder.ts';
 import type { ProjectRuntime } from './results.ts';
-import { reportedProxyMode } from './probes/node.ts';
+import { reportedProxyMode } from '../probes/node.ts';
 
 export interface Provisioned {
   cluster?: ClusterUnderTest;
@@ -103,7 +103,7 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
 
 async function runsMode(node: string | undefined, mode: string): Promise<boolean> {
   if (!node) return false;
-  const { NodeRunner } = await import('./runners.ts');
+  const { NodeRunner } = await import('../probes/runners.ts');
   const r = await reportedProxyMode(new NodeRunner(node, ''));
   return r.reported === mode;
 }

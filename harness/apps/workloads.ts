@@ -3,7 +3,7 @@
  * the docs (`source-ip-app`, `my-nginx`, ...). Images come from the cluster's image map
  * (public names by default, our local builds when no registry is reachable).
  */
-import type { KObject } from './kube.ts';
+import type { KObject } from '../probes/kube.ts';
 
 export interface WorkloadImages {
   echo: string;
@@ -11,6 +11,9 @@ export interface WorkloadImages {
   kuard: string;
   curl: string;
 }
+
+/** The workload images plus the tools image (tcpdump, iptables, nft) for node-side probes. */
+export type Images = WorkloadImages & { tools: string };
 
 const downwardEnv = [
   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

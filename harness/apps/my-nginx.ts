@@ -3,10 +3,10 @@
  * (run-my-nginx.yaml), its Service, and a curl pod inside the case's namespace (so the short
  * name `my-nginx` resolves through the pod's DNS search path, as in the tutorial).
  */
-import type { CaseContext } from './fixtures.ts';
-import type { KObject } from './kube.ts';
-import { PodRunner } from './runners.ts';
-import { podsReady } from './waits.ts';
+import type { CaseContext } from '../run/fixtures.ts';
+import type { KObject } from '../probes/kube.ts';
+import { PodRunner } from '../probes/runners.ts';
+import { podsReady } from '../probes/waits.ts';
 import { deployment, service, type DeploymentOpts, type ServicePort } from './workloads.ts';
 
 export const MY_NGINX = {

@@ -3,10 +3,10 @@
  * proxy mode, or an existing cluster given by kubeconfig whose proxy is whatever it runs.
  */
 import { execa } from 'execa';
-import { Kube } from './kube.ts';
+import { Kube } from '../probes/kube.ts';
 import type { ProjectSpec, ProxyMode } from './projects.ts';
-import { NodeRunner } from './runners.ts';
-import { reportedProxyMode } from './probes/node.ts';
+import { NodeRunner } from '../probes/runners.ts';
+import { reportedProxyMode } from '../probes/node.ts';
 
 export interface NodeFact {
   name: string;

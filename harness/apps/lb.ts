@@ -1,11 +1,11 @@
 /** LoadBalancer helpers: which node answers ARP for a MetalLB L2 address, health-check probes. */
-import { deployEcho } from './apps.ts';
-import { converge } from './converge.ts';
-import type { CaseContext } from './fixtures.ts';
-import { answered, curl } from './probes/curl.ts';
-import type { Runner } from './runners.ts';
-import { TIMEOUTS } from './timeouts.ts';
-import { loadBalancerAddress } from './waits.ts';
+import { deployEcho } from './deploy.ts';
+import { converge } from '../judge/converge.ts';
+import type { CaseContext } from '../run/fixtures.ts';
+import { answered, curl } from '../probes/curl.ts';
+import type { Runner } from '../probes/runners.ts';
+import { TIMEOUTS } from '../run/timeouts.ts';
+import { loadBalancerAddress } from '../probes/waits.ts';
 
 /** Sends requests until the LB address answers (ARP + proxy programmed). */
 export async function awaitLoadBalancer(from: Runner, url: string): Promise<void> {
