@@ -45,7 +45,7 @@ export function contentSecurityPolicy(css: string, js: string): string {
   return `default-src 'none'; style-src ${sha256(css)}; script-src ${sha256(js)}; base-uri 'none'; form-action 'none'`;
 }
 
-const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', skipped: '–', 'not-supported': '∅' };
+const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
 
 function badge(status: Status): string {
   return `<span class="badge st-${status}">${MARKS[status]} ${STATUS_LABELS[status]}</span>`;
@@ -176,7 +176,7 @@ function differenceArticle(d: Difference, matrix: Matrix): string {
   const rows = [
     row('Outcome', d.status, (c) => `${badge(c.status)}${c.reason ? `<div class="muted">${e(c.reason)}</div>` : ''}`),
     row('Observed', d.observed, (c) => (c.status === 'skipped' || c.status === 'not-supported' ? '<span class="muted">—</span>' : e(c.observed)), 'text'),
-    ...d.checkKeys.map((key) => row(`${e(key)}<div class="muted">expected: ${e(expectedOf(key))}</div>`, true, (c) => (c.status === 'passed' || c.status === 'failed' ? observation(c, key) : '<span class="muted">—</span>'))),
+    ...d.checkKeys.map((key) => row(`${e(key)}<div class="muted">expected: ${e(expectedOf(key))}</div>`, true, (c) => (c.status === 'passed' || c.status === 'failed' || c.status === 'error' ? observation(c, key) : '<span class="muted">—</span>'))),
   ];
   const agreeing = new Set(cells.flatMap(({ c }) => c.checks.map((k) => k.key)));
   for (const k of d.checkKeys) agreeing.delete(k);

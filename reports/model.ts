@@ -3,9 +3,14 @@
  * of this; the harness writes it. Bump RESULTS_SCHEMA_VERSION on any change and describe it
  * in docs/results-schema.md. Pure types and tiny helpers only: no I/O here.
  */
-export const RESULTS_SCHEMA_VERSION = '1.0.0';
+export const RESULTS_SCHEMA_VERSION = '1.1.0';
 
-export const STATUSES = ['passed', 'failed', 'skipped', 'not-supported'] as const;
+/**
+ * `failed` is a proxy verdict (a check did not hold); `error` is a failure of the harness or its
+ * environment (docker, the reaper, the API server, a workload that never became ready): it says
+ * nothing about the proxy and is never counted as a verdict or as a caught control.
+ */
+export const STATUSES = ['passed', 'failed', 'error', 'skipped', 'not-supported'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Where a case comes from: a tutorial, blog post or doc page. */
@@ -90,6 +95,11 @@ export interface CaseResult {
   durationMs: number;
   /** Number of attempts Playwright made (retries + 1). */
   attempts?: number;
+  /**
+   * Labels from the case definition, e.g. `control-plane` for a case whose verdict does not
+   * depend on the Service proxy (DNS records, env vars, EndpointSlice conditions).
+   */
+  tags?: string[];
 }
 
 export interface ProjectInfo {
@@ -141,7 +151,7 @@ export function groupOf(caseId: string): string {
 }
 
 export function countStatuses(cases: readonly Pick<CaseResult, 'status'>[]): Record<Status, number> {
-  const totals: Record<Status, number> = { passed: 0, failed: 0, skipped: 0, 'not-supported': 0 };
+  const totals: Record<Status, number> = { passed: 0, failed: 0, error: 0, skipped: 0, 'not-supported': 0 };
   for (const c of cases) totals[c.status] += 1;
   return totals;
 }

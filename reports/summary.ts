@@ -7,6 +7,7 @@ import { columnsOf, projectTotals } from './view-model.ts';
 
 function countsText(t: Record<Status, number>): string {
   const parts = [`${t.passed} passed`, `${t.failed} failed`];
+  if (t.error) parts.push(`${t.error} infrastructure errors (no verdict)`);
   if (t.skipped) parts.push(`${t.skipped} skipped`);
   if (t['not-supported']) parts.push(`${t['not-supported']} not supported`);
   return parts.join(', ');
@@ -23,7 +24,7 @@ export function summaryLines(results: Pick<Results, 'projects' | 'cases' | 'cont
   const label = (p: (typeof columns)[number]): string => `${p.name}${p.control ? ' (control)' : ''}:`;
   const width = Math.max(0, ...columns.map((p) => label(p).length));
   const lines = columns.map((p) => {
-    let line = `${label(p).padEnd(width)} ${countsText(totals.get(p.name) ?? { passed: 0, failed: 0, skipped: 0, 'not-supported': 0 })}`;
+    let line = `${label(p).padEnd(width)} ${countsText(totals.get(p.name) ?? { passed: 0, failed: 0, error: 0, skipped: 0, 'not-supported': 0 })}`;
     if (p.skippedReason) line += ` (${p.skippedReason})`;
     if (p.control) {
       const controls = results.controls.filter((c) => c.project === p.name);

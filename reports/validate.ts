@@ -82,7 +82,7 @@ const caseResult = object(
     evidence: arrayOf(evidence),
     durationMs: num,
   },
-  { reason: str, attempts: num },
+  { reason: str, attempts: num, tags: arrayOf(str) },
 );
 
 const projectInfo = object(
@@ -120,7 +120,8 @@ const resultsShape = object({
   projects: arrayOf(projectInfo),
   cases: arrayOf(caseResult),
   controls: arrayOf(controlResult),
-  totals: object(Object.fromEntries(STATUSES.map((s) => [s, num]))),
+  // `error` arrived in 1.1.0: a 1.0.x file has no such count.
+  totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error').map((s) => [s, num])), { error: num }),
 });
 
 const MAX_ERRORS = 50;
@@ -163,6 +164,7 @@ export function validateResults(data: unknown): Validation {
   const unlisted = [...new Set(results.cases.map((c) => c.project).filter((p) => !projects.has(p)))];
   if (unlisted.length) warnings.push(`cases name projects missing from projects[]: ${unlisted.join(', ')}`);
   const counted = countStatuses(results.cases);
+  results.totals.error ??= 0;
   if (STATUSES.some((s) => counted[s] !== results.totals[s])) {
     warnings.push(`totals ${JSON.stringify(results.totals)} do not match the cases ${JSON.stringify(counted)}; the report shows the counted values`);
   }

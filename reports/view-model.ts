@@ -166,6 +166,7 @@ export function formatDuration(ms: number): string {
 export const STATUS_LABELS: Record<Status, string> = {
   passed: 'passed',
   failed: 'failed',
+  error: 'infrastructure error',
   skipped: 'skipped',
   'not-supported': 'not supported',
 };

@@ -15,15 +15,23 @@ export interface CaseDef {
   source: CaseSource;
   /** What the cluster must offer; a missing feature skips with the reason. */
   needs?: readonly Feature[];
+  /**
+   * `control-plane`: the verdict does not depend on the Service proxy (DNS records, env vars,
+   * EndpointSlice conditions); the matrix marks such rows so they do not read as proxy conformance.
+   */
+  tags?: readonly CaseTag[];
   /** Longer than the default test timeout (e.g. termination with a grace period). */
   timeoutMs?: number;
   run(ctx: CaseContext): Promise<void>;
 }
 
+export type CaseTag = 'control-plane';
+
 export const test = base.extend(caseFixtures);
 
 export function defineCase(def: CaseDef): void {
-  test(def.id, { tag: `@${def.id.split('/')[0]}` }, async ({ kpc }, testInfo) => {
+  const tags = [`@${def.id.split('/')[0]}`, ...(def.tags ?? []).map((t) => `@${t}`)];
+  test(def.id, { tag: tags }, async ({ kpc }, testInfo) => {
     if (def.timeoutMs) testInfo.setTimeout(def.timeoutMs);
     const rec = new Recorder(testInfo, {
       id: def.id,
@@ -31,6 +39,7 @@ export function defineCase(def: CaseDef): void {
       source: def.source,
       project: testInfo.project.name,
       proxyMode: kpc.project.proxyMode,
+      tags: [...(def.tags ?? [])],
     });
     const skip = await kpc.missing(def.needs ?? []);
     if (skip) {
@@ -39,19 +48,18 @@ export function defineCase(def: CaseDef): void {
       test.skip(true, skip.reason);
       return;
     }
-    const control = kpc.project.control;
-    // A negative control must make this case fail; Playwright then counts the failure as expected.
-    if (control?.mustFail.includes(def.id)) test.fail(true, `negative control: ${control.description}`);
-    const ctx = await kpc.contextFor(rec, testInfo);
+    // A negative control runs like any case: it fails when the fault is caught, and the results
+    // judge whether the right check row caught it (harness/run/results.ts).
     let error: unknown;
     try {
+      const ctx = await kpc.contextFor(rec, testInfo);
       await def.run(ctx);
     } catch (e) {
       error = e;
       rec.observe(`error: ${e instanceof Error ? e.message : String(e)}`);
     }
-    await rec.attachPayload();
-    if (error) throw error;
-    rec.assertChecks();
+    const failure = rec.failure(error);
+    await rec.attachPayload(failure ? { failureKind: failure.kind } : {});
+    if (failure) throw failure.error;
   });
 }

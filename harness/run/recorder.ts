@@ -25,9 +25,21 @@ export interface CasePayload {
   steps: Step[];
   evidence: Evidence[];
   notSupported?: string;
+  tags?: string[];
+  /** Why the case failed: a check did not hold (`verdict`), or the harness/environment broke. */
+  failureKind?: 'verdict' | 'infrastructure';
 }
 
+/** A proxy verdict: a check did not hold. */
 export class CaseFailure extends Error {}
+
+/**
+ * The harness or its environment failed (docker, the reaper, the API server, a workload that
+ * never became ready) before the checks could say anything: no proxy verdict.
+ */
+export class InfrastructureError extends Error {
+  override readonly name = 'InfrastructureError';
+}
 
 export function caseSlug(id: string): string {
   return id.replace(/[^a-zA-Z0-9._-]+/g, '__');
@@ -45,7 +57,7 @@ export class Recorder {
 
   constructor(
     private readonly testInfo: TestInfo,
-    readonly meta: Pick<CasePayload, 'id' | 'title' | 'source' | 'project' | 'proxyMode'>,
+    readonly meta: Pick<CasePayload, 'id' | 'title' | 'source' | 'project' | 'proxyMode' | 'tags'>,
   ) {
     this.dir = path.join(REPORT_DIR, 'evidence', caseSlug(meta.project), caseSlug(meta.id));
   }
@@ -111,7 +123,7 @@ export class Recorder {
   }
 
   /** Attaches the case payload (always, even after an error, so the report shows what was seen). */
-  async attachPayload(extra: { notSupported?: string } = {}): Promise<void> {
+  async attachPayload(extra: { notSupported?: string; failureKind?: CasePayload['failureKind'] } = {}): Promise<void> {
     const payload: CasePayload = {
       ...this.meta,
       expected: this.expectedLines.join('\n'),
@@ -124,14 +136,25 @@ export class Recorder {
     await this.testInfo.attach(CASE_ATTACHMENT, { body: JSON.stringify(payload), contentType: 'application/json' });
   }
 
-  /** Throws when any check did not hold, or when nothing was checked at all. */
-  assertChecks(): void {
+  /**
+   * What the case's outcome is, given the error its body threw (if any): a failed check is a
+   * verdict even when an error came later; an error with no failed check is the harness's or the
+   * environment's, never the proxy's; no error and no check means nothing was verified (a harness
+   * bug, reported as such).
+   */
+  failure(thrown?: unknown): { kind: 'verdict' | 'infrastructure'; error: Error } | undefined {
     const bad = this.checks.filter((c) => c.verdict === 'mismatch' || c.verdict === 'disagree');
     if (bad.length) {
-      throw new CaseFailure(
-        bad.map((c) => `${c.key}: ${c.verdict === 'disagree' ? 'echo and wire disagree' : 'unexpected'} — expected ${c.expected}; echo: ${c.observedEcho ?? 'n/a'}; wire: ${c.observedWire ?? 'n/a'}`).join('\n'),
-      );
+      const text = bad.map((c) => `${c.key}: ${c.verdict === 'disagree' ? 'echo and wire disagree' : 'unexpected'} — expected ${c.expected}; echo: ${c.observedEcho ?? 'n/a'}; wire: ${c.observedWire ?? 'n/a'}${c.note ? ` (${c.note})` : ''}`).join('\n');
+      const after = thrown === undefined ? '' : `\nthen: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+      return { kind: 'verdict', error: new CaseFailure(text + after) };
     }
-    if (this.checks.length === 0) throw new CaseFailure('the case recorded no checks: nothing was verified');
+    if (thrown instanceof CaseFailure) return { kind: 'verdict', error: thrown };
+    if (thrown !== undefined) {
+      const msg = thrown instanceof Error ? thrown.message : String(thrown);
+      return { kind: 'infrastructure', error: new InfrastructureError(`infrastructure error (no proxy verdict): ${msg}`) };
+    }
+    if (this.checks.length === 0) return { kind: 'infrastructure', error: new InfrastructureError('the case recorded no checks: nothing was verified') };
+    return undefined;
   }
 }

@@ -32,18 +32,25 @@ export interface ProjectRuntime {
   unavailable?: string;
 }
 
+/**
+ * The case's own outcome, with no negative-control logic (controls are judged separately from
+ * these). `failed` is kept for proxy verdicts: a failure without a verdict payload (a fixture
+ * that could not provision, a time-out, an exception before any check) is an `error`.
+ */
 export function statusOf(t: FinishedTest): { status: Status; reason?: string } {
   if (t.notSupported) return { status: 'not-supported', reason: t.notSupported };
   switch (t.pwStatus) {
     case 'passed':
-      // An expected-failure test (negative control) that "passed" in Playwright's eyes did fail.
-      return t.expectedStatus === 'failed' ? { status: 'failed', reason: firstLine(t.errorMessage) ?? 'failed as the negative control requires' } : { status: 'passed' };
+      return { status: 'passed' };
     case 'skipped':
       return { status: 'skipped', reason: t.skipReason ?? 'skipped' };
     case 'interrupted':
       return { status: 'skipped', reason: 'interrupted before it finished' };
+    case 'timedOut':
+      return { status: 'error', reason: `timed out (no proxy verdict)${t.errorMessage ? `: ${firstLine(t.errorMessage)}` : ''}` };
     default:
-      return { status: 'failed', reason: firstLine(t.errorMessage) ?? t.pwStatus };
+      if (t.payload?.failureKind === 'verdict') return { status: 'failed', reason: firstLine(t.errorMessage) ?? 'a check did not hold' };
+      return { status: 'error', reason: firstLine(t.errorMessage) ?? 'the harness failed before any verdict' };
   }
 }
 
@@ -73,6 +80,7 @@ export function toCaseResult(t: FinishedTest, spec: ProjectSpec | undefined, run
     evidence: p?.evidence ?? [],
     durationMs: t.durationMs,
     attempts: t.attempts,
+    ...(p?.tags?.length ? { tags: p.tags } : {}),
   };
 }
 

@@ -14,9 +14,9 @@
   /** @typedef {NonNullable<Ev['packets']>[number]} Packet */
 
   /** @type {Record<string, string>} */
-  const LABEL = { passed: 'passed', failed: 'failed', skipped: 'skipped', 'not-supported': 'not supported' };
+  const LABEL = { passed: 'passed', failed: 'failed', error: 'infrastructure error', skipped: 'skipped', 'not-supported': 'not supported' };
   /** @type {Record<string, string>} */
-  const MARK = { passed: '✓', failed: '✗', skipped: '–', 'not-supported': '∅' };
+  const MARK = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
   const TEXT_LIMIT = 20000;
 
   /** @type {{ columns: ClientData['columns'], byKey: Map<string, Case>, byId: Map<string, Case[]> } | undefined} */

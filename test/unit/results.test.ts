@@ -9,9 +9,12 @@ test('statusOf maps Playwright outcomes, keeping reasons', () => {
   assert.deepEqual(statusOf(base), { status: 'passed' });
   assert.deepEqual(statusOf({ ...base, pwStatus: 'skipped', skipReason: 'no IP_VS in this kernel' }), { status: 'skipped', reason: 'no IP_VS in this kernel' });
   assert.equal(statusOf({ ...base, pwStatus: 'skipped', notSupported: 'nftables mode has no localhost NodePorts' }).status, 'not-supported');
-  assert.deepEqual(statusOf({ ...base, pwStatus: 'timedOut', errorMessage: '\u001b[31mTest timeout of 180000ms exceeded.\u001b[39m\nmore' }), { status: 'failed', reason: 'Test timeout of 180000ms exceeded.' });
-  // A negative control fails as required: Playwright calls it passed (expected failure), we call it failed.
-  assert.equal(statusOf({ ...base, expectedStatus: 'failed', errorMessage: 'pod -> ClusterIP: unexpected' }).status, 'failed');
+  assert.deepEqual(statusOf({ ...base, pwStatus: 'timedOut', errorMessage: '\u001b[31mTest timeout of 180000ms exceeded.\u001b[39m\nmore' }), { status: 'error', reason: 'timed out (no proxy verdict): Test timeout of 180000ms exceeded.' });
+  // A failed check is a verdict; a failure without one (fixture, API server, reaper) is an error.
+  const payload = { id: 'x', title: 'x', source: { title: '', url: '' }, project: 'iptables', proxyMode: 'iptables', expected: '', observed: '', checks: [], steps: [], evidence: [] };
+  assert.equal(statusOf({ ...base, pwStatus: 'failed', errorMessage: 'pod -> ClusterIP: unexpected', payload: { ...payload, failureKind: 'verdict' } }).status, 'failed');
+  assert.deepEqual(statusOf({ ...base, pwStatus: 'failed', errorMessage: 'infrastructure error (no proxy verdict): Failed to connect to Reaper', payload: { ...payload, failureKind: 'infrastructure' } }), { status: 'error', reason: 'infrastructure error (no proxy verdict): Failed to connect to Reaper' });
+  assert.equal(statusOf({ ...base, pwStatus: 'failed', errorMessage: 'worker fixture: kind create cluster failed' }).status, 'error');
 });
 
 test('buildResults: totals, projects, and a control that was caught or missed', () => {
@@ -19,14 +22,14 @@ test('buildResults: totals, projects, and a control that was caught or missed', 
   const tests: FinishedTest[] = [
     base,
     { ...base, title: 'proxy/mode-matches' },
-    { ...base, project: 'iptables-masquerade-all', expectedStatus: 'failed', errorMessage: 'unexpected source' },
+    { ...base, project: 'iptables-masquerade-all', pwStatus: 'failed', errorMessage: 'unexpected source', payload: { id: 'source-ip/clusterip-preserves-pod-ip', title: '', source: { title: '', url: '' }, project: 'iptables-masquerade-all', proxyMode: 'iptables', expected: '', observed: '', checks: [], steps: [], evidence: [], failureKind: 'verdict' } },
   ];
   const r = buildResults({ tests, specs, runtimes: [{ project: 'iptables', kubernetesVersion: 'v1.34.4', proxyMode: 'iptables' }], startedAt: new Date(0), durationMs: 5, command: 'npm run conformance', toolVersion: '0.1.0' });
-  assert.equal(r.schemaVersion, '1.0.0');
-  assert.deepEqual(r.totals, { passed: 2, failed: 1, skipped: 0, 'not-supported': 0 });
+  assert.equal(r.schemaVersion, '1.1.0');
+  assert.deepEqual(r.totals, { passed: 2, failed: 1, error: 0, skipped: 0, 'not-supported': 0 });
   assert.equal(r.run.kubernetesVersion, 'v1.34.4');
   assert.deepEqual(r.controls.map((c) => [c.project, c.caseId, c.caught]), [['iptables-masquerade-all', 'source-ip/clusterip-preserves-pod-ip', true]]);
-  const missed = buildResults({ tests: [{ ...tests[2]!, pwStatus: 'failed', errorMessage: 'Expected to fail, but passed.' }].map((t) => ({ ...t, expectedStatus: 'passed' as const, pwStatus: 'passed' as const })), specs, runtimes: [], startedAt: new Date(0), durationMs: 1, command: 'x', toolVersion: '0' });
+  const missed = buildResults({ tests: [{ ...tests[2]!, pwStatus: 'passed' as const, errorMessage: undefined, payload: undefined }], specs, runtimes: [], startedAt: new Date(0), durationMs: 1, command: 'x', toolVersion: '0' });
   assert.equal(missed.controls[0]?.caught, false);
   // A project with no results still appears as a column.
   assert.deepEqual(r.projects.map((p) => p.name), ['iptables', 'iptables-masquerade-all']);
