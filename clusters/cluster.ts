@@ -26,8 +26,9 @@ import {
   versions,
 } from './kind.ts';
 
-export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
-export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
+import { isProxyMode, PROXY_MODES, type ProxyMode } from './proxy-mode.ts';
+
+export { isProxyMode, PROXY_MODES, type ProxyMode };
 
 export interface ClusterNode {
   name: string;
@@ -69,6 +70,8 @@ export interface CreateOptions {
   /** worker nodes besides the control plane; default 2 */
   workers?: number;
   masqueradeAll?: boolean;
+  /** More KubeProxyConfiguration fields (an implementation's own settings), merged in. */
+  kubeProxyConfig?: Record<string, unknown>;
   /** node image; default: the one clusters/build/node-image.sh built last */
   image?: string;
   /** install MetalLB; default true */
@@ -107,13 +110,10 @@ export function validateName(name: string): void {
   }
 }
 
-export function isProxyMode(s: string): s is ProxyMode {
-  return (PROXY_MODES as readonly string[]).includes(s);
-}
-
 /** The kind cluster config for our clusters. */
-export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean }): string {
+export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean; kubeProxyConfig?: Record<string, unknown> }): string {
   const kubeProxy: Record<string, unknown> = {
+    ...(o.kubeProxyConfig ?? {}),
     apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
     kind: 'KubeProxyConfiguration',
     // nf_conntrack_max is global and read-only inside node containers: never set it
@@ -428,7 +428,7 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   const dir = stateDir(name);
   await mkdir(dir, { recursive: true });
   const configFile = path.join(dir, 'kind-config.yaml');
-  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll }));
+  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll, ...(opts.kubeProxyConfig ? { kubeProxyConfig: opts.kubeProxyConfig } : {}) }));
   const kubeconfig = kubeconfigPath(name);
 
   let started = false;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type Evidence, type ProjectInfo, type Results, type Status } from './model.ts';
+import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
 import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref } from './escape.ts';
 import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
 
@@ -88,7 +88,8 @@ function header(results: Results, matrix: Matrix, diffs: Difference[]): string {
       return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
     })
     .join('\n');
-  const caught = results.controls.filter((c) => c.caught).length;
+  const caught = results.controls.filter((c) => c.caught).length + (results.faults?.runs.filter((r) => r.verdict === 'caught').length ?? 0);
+  const controlCount = results.controls.length + (results.faults?.runs.length ?? 0);
   return `<header class="top">
 <h1>Service proxy conformance <span class="muted">${e(formatDate(run.startedAt))}</span></h1>
 <dl class="facts">${facts
@@ -105,7 +106,7 @@ ${columnRows}
 <nav class="tabs" aria-label="Views">
 <a href="#/matrix" data-view="matrix">Matrix</a>
 <a href="#/compare" data-view="compare">Differences <span class="pill">${diffs.length}</span></a>
-<a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${results.controls.length}</span></a>
+<a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${controlCount}</span></a>
 </nav>
 </header>`;
 }
@@ -201,10 +202,25 @@ ${body}
 </section>`;
 }
 
+const VERDICT_CLASS: Record<ControlVerdict, string> = { caught: 'v-ok', missed: 'v-mismatch', inconclusive: 'v-mismatch' };
+
+function controlVerdictOf(c: ControlResult): ControlVerdict {
+  return c.verdict ?? (c.caught ? 'caught' : 'missed');
+}
+
+function verdictBadge(v: ControlVerdict): string {
+  return `<span class="verdict ${VERDICT_CLASS[v]}">${e(v)}</span>`;
+}
+
+function rowsText(rows: readonly string[] | undefined): string {
+  return rows?.length ? rows.map((r) => `<code>${e(r)}</code>`).join(' ') : '<span class="muted">any row</span>';
+}
+
 function controlsSection(results: Results, matrix: Matrix): string {
   const controlProjects = matrix.columns.filter((p) => p.control);
-  const caught = results.controls.filter((c) => c.caught).length;
-  if (!results.controls.length && !controlProjects.length) {
+  const caught = results.controls.filter((c) => controlVerdictOf(c) === 'caught').length;
+  const faults = results.faults ? faultsBlock(results.faults) : '';
+  if (!results.controls.length && !controlProjects.length && !faults) {
     return `<section id="view-controls" class="view" data-view="controls"><h2>Negative controls</h2><p class="empty">No negative controls in this run.</p></section>`;
   }
   const names = new Set([...controlProjects.map((p) => p.name), ...results.controls.map((c) => c.project)]);
@@ -212,20 +228,71 @@ function controlsSection(results: Results, matrix: Matrix): string {
     const project = matrix.columns.find((p) => p.name === name);
     const rows = results.controls
       .filter((c) => c.project === name)
-      .map(
-        (c) =>
-          `<tr class="${c.caught ? 'caught' : 'missed'}"><th scope="row"><a href="${e(caseHash(c.project, c.caseId))}">${e(c.caseId)}</a></th><td>${e(c.description)}</td><td>${badge(c.expectedStatus)}</td><td>${badge(c.actualStatus)}</td><td>${c.caught ? '<span class="verdict v-ok">caught</span>' : '<span class="verdict v-mismatch">missed</span>'}</td></tr>`,
-      )
+      .map((c) => {
+        const v = controlVerdictOf(c);
+        return `<tr class="${v === 'caught' ? 'caught' : 'missed'}"><th scope="row"><a href="${e(caseHash(c.project, c.caseId))}">${e(c.caseId)}</a></th><td>${e(c.description)}${c.deviation ? `<div class="muted">${e(c.deviation)}</div>` : ''}</td><td>${rowsText(c.rows)}</td><td>${badge(c.actualStatus)}</td><td>${verdictBadge(v)}${c.reason ? `<div class="muted">${e(c.reason)}</div>` : ''}</td></tr>`;
+      })
       .join('\n');
     return `<h3>${e(name)}</h3>
 <p>${e(project?.control?.description ?? '')}</p>
-<table class="plain"><thead><tr><th>Case</th><th>Fault</th><th>Must be</th><th>Was</th><th>Verdict</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">no results recorded</td></tr>'}</tbody></table>`;
+<table class="plain"><thead><tr><th>Case</th><th>Fault</th><th>Rows that must mismatch</th><th>Was</th><th>Verdict</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">no results recorded</td></tr>'}</tbody></table>`;
   });
+  const intro = results.controls.length
+    ? `<p class="muted">Faults injected on purpose into a column; the declared check rows of these cases must turn <em>mismatch</em>. ${caught} of ${results.controls.length} caught; missed and inconclusive fail the run.</p>`
+    : '';
   return `<section id="view-controls" class="view" data-view="controls">
 <h2>Negative controls</h2>
-<p class="muted">Faults injected on purpose into a column; the suite must fail these cases. ${caught} of ${results.controls.length} caught.</p>
+${intro}
 ${blocks.join('\n')}
+${faults}
 </section>`;
+}
+
+const CELL_MARK: Record<Status, string> = MARKS;
+
+/** The fault catalogue: fault x case per mode, with links into each fault run's own report. */
+function faultsBlock(f: FaultsSection): string {
+  const score = f.score
+    .map((s) => `<span class="count ${s.caught === s.total && s.total > 0 ? 'st-passed' : 'st-failed'}">${e(s.mode)}: ${s.caught}/${s.total} caught (${s.total ? Math.round((100 * s.caught) / s.total) : 0}%)</span>`)
+    .join(' ');
+  const gaps = f.gaps.length
+    ? `<h4>Gaps</h4><ul class="gaps">${f.gaps.map((g) => `<li><strong>${e(g.fault)}</strong> on ${e(g.mode)} (${e(g.kind)}): ${e(g.detail)}</li>`).join('')}</ul>`
+    : '<p class="muted">No gaps: every fault was caught by the case it names.</p>';
+  const tables = f.modes.map((mode) => {
+    const runs = f.runs.filter((r) => r.mode === mode);
+    const base = f.baselines.find((b) => b.mode === mode);
+    const caseIds = [...new Set([...(base?.cases ?? []).map((c) => c.caseId), ...runs.flatMap((r) => r.cases.map((c) => c.caseId))])].sort();
+    const head = caseIds.map((id) => `<th scope="col" class="fault-case" title="${e(id)}"><span>${e(id)}</span></th>`).join('');
+    const cellOf = (report: string | undefined, cells: FaultCaseCell[], id: string, declared: boolean): string => {
+      const c = cells.find((x) => x.caseId === id);
+      const cls = `${declared ? 'declared ' : ''}${c ? `st-${c.status}` : 'none'}`;
+      if (!c) return `<td class="${cls}">—</td>`;
+      const href = safeEvidenceHref(report?.replace(/#.*$/, ''));
+      const title = [c.reason, ...c.failedRows.map((r) => `mismatch: ${r}`)].filter(Boolean).join('\n');
+      const mark = `${CELL_MARK[c.status]}`;
+      return `<td class="${cls}"${title ? ` title="${e(title)}"` : ''}>${href ? `<a href="${e(href + caseHash(mode, id))}">${mark}</a>` : mark}</td>`;
+    };
+    const baseRow = base ? `<tr class="baseline"><th scope="row">baseline (no fault)</th>${caseIds.map((id) => cellOf(base.report, base.cases, id, false)).join('')}<td></td></tr>` : '';
+    const rows = runs
+      .map((r) => {
+        const info = f.faults.find((x) => x.name === r.fault);
+        const declared = new Set(info?.catches.map((c) => c.case) ?? []);
+        return `<tr class="${r.verdict === 'caught' ? 'caught' : 'missed'}"><th scope="row">${e(r.fault)}<div class="muted">${e(info?.family ?? '')}</div></th>${caseIds.map((id) => cellOf(r.report, r.cases, id, declared.has(id))).join('')}<td>${verdictBadge(r.verdict)}<div class="muted">${e(r.reason)}</div></td></tr>`;
+      })
+      .join('\n');
+    return `<h4>${e(mode)}</h4>
+<div class="scroll"><table class="plain fault-table"><thead><tr><th>Fault</th>${head}<th>Verdict</th></tr></thead><tbody>${baseRow}${rows}</tbody></table></div>`;
+  });
+  const catalogue = f.faults
+    .map((x) => `<tr><th scope="row">${e(x.name)}</th><td>${e(x.family)}</td><td>${e(x.description)}</td><td>${e(x.modes.join(', '))}</td><td>${x.catches.map((c) => `<code>${e(c.case)}</code>: ${rowsText(c.rows)} <span class="muted">${e(c.deviation)}</span>`).join('<br>')}</td><td><code>${e(x.patch)}</code></td></tr>`)
+    .join('\n');
+  return `<h2>Fault catalogue</h2>
+<p class="muted">Each fault is a deliberately broken kube-proxy (a small patch); the whole catalogue ran against it. Boxed cells are the cases that must catch it; a cell links to that run's evidence. Inconclusive (no proxy verdict) never counts as caught.</p>
+<p class="totals">Detection score: ${score}</p>
+${gaps}
+${tables.join('\n')}
+<h4>Faults</h4>
+<table class="plain"><thead><tr><th>Fault</th><th>Family</th><th>What is broken</th><th>Modes</th><th>Must be caught by (case: rows)</th><th>Patch</th></tr></thead><tbody>${catalogue}</tbody></table>`;
 }
 
 /** The whole index.html as a string. */

@@ -3,7 +3,7 @@
  * of this; the harness writes it. Bump RESULTS_SCHEMA_VERSION on any change and describe it
  * in docs/results-schema.md. Pure types and tiny helpers only: no I/O here.
  */
-export const RESULTS_SCHEMA_VERSION = '1.1.0';
+export const RESULTS_SCHEMA_VERSION = '1.2.0';
 
 /**
  * `failed` is a proxy verdict (a check did not hold); `error` is a failure of the harness or its
@@ -65,6 +65,15 @@ export interface Check {
    *  disagree: echo and wire tell different stories (its own failure). */
   verdict: 'ok' | 'mismatch' | 'disagree' | 'skipped';
   note?: string;
+  /** The judged attempts after convergence and how many held ("5/5"). */
+  samples?: { total: number; ok: number };
+  /** Which endpoint (pod) answered, with counts. */
+  servedBy?: Record<string, number>;
+  /**
+   * True for a row whose verdict does not depend on the Service proxy (a DNS record, an
+   * EndpointSlice, TLS verification): shown marked, so it does not read as proxy conformance.
+   */
+  proxyIndependent?: boolean;
 }
 
 export interface Step {
@@ -115,14 +124,87 @@ export interface ProjectInfo {
   skippedReason?: string;
 }
 
+/**
+ * A control's outcome. `caught`: a declared check row turned `mismatch`; `missed`: the case
+ * passed, or only other rows failed; `inconclusive`: no proxy verdict (an infrastructure or
+ * setup error, a skip, echo and wire disagreeing on the declared row, or the case already
+ * failing without the fault). Missed and inconclusive both fail the run.
+ */
+export const CONTROL_VERDICTS = ['caught', 'missed', 'inconclusive'] as const;
+export type ControlVerdict = (typeof CONTROL_VERDICTS)[number];
+
 export interface ControlResult {
   project: string;
   caseId: string;
   description: string;
   expectedStatus: 'failed';
   actualStatus: Status;
-  /** True when the suite detected the injected fault (the case failed as it must). */
+  /** True only when verdict is `caught`. */
   caught: boolean;
+  /** Since 1.2.0. */
+  verdict?: ControlVerdict;
+  /** Check rows that must turn `mismatch`: substrings of check keys, or `/regex/` (since 1.2.0). */
+  rows?: string[];
+  /** The deviation the fault must show, in words (since 1.2.0). */
+  deviation?: string;
+  /** Keys of the checks that matched a declared row and mismatched (since 1.2.0). */
+  matchedRows?: string[];
+  /** Why this verdict, in one line (since 1.2.0). */
+  reason?: string;
+}
+
+/** One case's outcome in one fault run (a cell of the detection table). */
+export interface FaultCaseCell {
+  caseId: string;
+  status: Status;
+  reason?: string;
+  /** Keys of the checks that mismatched or disagreed. */
+  failedRows: string[];
+}
+
+/** One fault against one mode: the whole catalogue ran with the broken kube-proxy. */
+export interface FaultRun {
+  fault: string;
+  mode: string;
+  /** The kube-proxy image under test (kpc.local/kube-proxy-fault:<name>-<hash>). */
+  image?: string;
+  /** caught: every declared catch caught it; missed: a declared case did not; inconclusive: no verdict. */
+  verdict: ControlVerdict;
+  reason: string;
+  /** The declared catches, judged like negative controls. */
+  controls: ControlResult[];
+  /** Cases that failed with a proxy verdict (declared or not). */
+  caughtBy: string[];
+  cases: FaultCaseCell[];
+  durationMs: number;
+  /** This run's own report, relative to the main report directory (e.g. faults/<fault>-<mode>/index.html). */
+  report?: string;
+}
+
+export interface FaultInfo {
+  name: string;
+  family: string;
+  description: string;
+  modes: string[];
+  /** Path of the patch in the repository. */
+  patch: string;
+  catches: { case: string; rows: string[]; deviation: string }[];
+}
+
+/** The fault catalogue's detection table (since 1.2.0): `npm run conformance -- --faults`. */
+export interface FaultsSection {
+  command: string;
+  startedAt: string;
+  durationMs: number;
+  modes: string[];
+  faults: FaultInfo[];
+  /** Unpatched kube-proxy on the same clusters, same catalogue: a case must pass here to count. */
+  baselines: { mode: string; report?: string; cases: FaultCaseCell[] }[];
+  runs: FaultRun[];
+  /** Per mode: faults caught / faults run. */
+  score: { mode: string; caught: number; total: number }[];
+  /** Faults a declared case did not catch, faults no case caught, inconclusive runs. */
+  gaps: { fault: string; mode: string; kind: 'missed' | 'uncaught' | 'inconclusive'; detail: string }[];
 }
 
 export interface RunInfo {
@@ -143,6 +225,8 @@ export interface Results {
   cases: CaseResult[];
   controls: ControlResult[];
   totals: Record<Status, number>;
+  /** The fault catalogue's detection table, when the run included `--faults` (since 1.2.0). */
+  faults?: FaultsSection;
 }
 
 export function groupOf(caseId: string): string {

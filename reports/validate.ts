@@ -3,7 +3,7 @@
  * the shape of every field the writers read. Unknown fields are allowed (a newer minor version
  * may add some). Errors name the path, e.g. `cases[3].status`.
  */
-import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
+import { CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
 
 export type Validation =
   | { ok: true; results: Results; warnings: string[] }
@@ -64,7 +64,7 @@ const evidence = object(
 
 const check = object(
   { key: str, expected: str, verdict: oneOf(['ok', 'mismatch', 'disagree', 'skipped']) },
-  { observedEcho: str, observedWire: str, note: str },
+  { observedEcho: str, observedWire: str, note: str, samples: object({ total: num, ok: num }), proxyIndependent: bool },
 );
 
 const caseResult = object(
@@ -96,16 +96,44 @@ const projectInfo = object(
   { control: object({ description: str, mustFail: arrayOf(str) }), skippedReason: str },
 );
 
-const controlResult = object({
-  project: str,
-  caseId: str,
-  description: str,
-  expectedStatus: oneOf(['failed']),
-  actualStatus: status,
-  caught: bool,
+const controlVerdict = oneOf(CONTROL_VERDICTS);
+
+const controlResult = object(
+  {
+    project: str,
+    caseId: str,
+    description: str,
+    expectedStatus: oneOf(['failed']),
+    actualStatus: status,
+    caught: bool,
+  },
+  // 1.2.0: how the control was judged.
+  { verdict: controlVerdict, rows: arrayOf(str), deviation: str, matchedRows: arrayOf(str), reason: str },
+);
+
+const faultCell = object({ caseId: str, status, failedRows: arrayOf(str) }, { reason: str });
+
+const faultsSection = object({
+  command: str,
+  startedAt: str,
+  durationMs: num,
+  modes: arrayOf(str),
+  faults: arrayOf(
+    object({ name: str, family: str, description: str, modes: arrayOf(str), patch: str, catches: arrayOf(object({ case: str, rows: arrayOf(str), deviation: str })) }),
+  ),
+  baselines: arrayOf(object({ mode: str, cases: arrayOf(faultCell) }, { report: str })),
+  runs: arrayOf(
+    object(
+      { fault: str, mode: str, verdict: controlVerdict, reason: str, controls: arrayOf(controlResult), caughtBy: arrayOf(str), cases: arrayOf(faultCell), durationMs: num },
+      { image: str, report: str },
+    ),
+  ),
+  score: arrayOf(object({ mode: str, caught: num, total: num })),
+  gaps: arrayOf(object({ fault: str, mode: str, kind: oneOf(['missed', 'uncaught', 'inconclusive']), detail: str })),
 });
 
-const resultsShape = object({
+const resultsShape = object(
+  {
   schemaVersion: str,
   tool: object({ name: str, version: str }),
   run: object(
@@ -122,7 +150,10 @@ const resultsShape = object({
   controls: arrayOf(controlResult),
   // `error` arrived in 1.1.0: a 1.0.x file has no such count.
   totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error').map((s) => [s, num])), { error: num }),
-});
+  },
+  // 1.2.0: the fault catalogue's detection table.
+  { faults: faultsSection },
+);
 
 const MAX_ERRORS = 50;
 

@@ -1,11 +1,12 @@
 /**
- * npm run images [-- --offline] [--force] [--only a,b] [--list]
+ * npm run images [-- --offline] [--force] [--only a,b] [--list] [--faults [--only-faults a,b]]
  *
  * Builds everything a cluster and the suite need, from the pinned versions in
  * clusters/versions.json, without any container registry: Go programs from the module proxy,
  * image userlands from Debian, images by `docker import`/`docker build`, then the kind node
  * image. Steps are listed in clusters/build/steps.ts and cached in $KPC_CACHE (default
- * ~/.cache/kpc): a warm run only checks keys and outputs, then exits.
+ * ~/.cache/kpc): a warm run only checks keys and outputs, then exits. `--faults` adds one
+ * broken kube-proxy image per fault of clusters/faults/catalogue.json (clusters/build/fault-steps.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { BUILD_STEPS, type BuildStep } from '../build/steps.ts';
+import { faultSteps, type FaultBuildStep } from '../build/fault-steps.ts';
 import { readStamp, splitOutputs, stepKey, writeStamp } from '../build/step-cache.ts';
 import { imageEntry, imagesCacheDir, kpcCache } from '../images.ts';
 
@@ -27,6 +29,8 @@ const { values: opts } = parseArgs({
     force: { type: 'boolean', default: false },
     only: { type: 'string' },
     list: { type: 'boolean', default: false },
+    faults: { type: 'boolean', default: false },
+    'only-faults': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -149,7 +153,7 @@ function tail(file: string, n: number): string {
 
 async function main(): Promise<number> {
   if (opts.help) {
-    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list]');
+    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list] [--faults [--only-faults a,b]]');
     return 0;
   }
   const cache = kpcCache();
@@ -162,10 +166,12 @@ async function main(): Promise<number> {
   const versionsText = readFileSync(path.join(repoRoot, 'clusters', 'versions.json'), 'utf8');
   const versions: unknown = JSON.parse(versionsText);
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
-  for (const n of only ?? []) if (!BUILD_STEPS.some((s) => s.name === n)) throw new Error(`unknown step "${n}" (see --list)`);
+  const wantedFaults = opts['only-faults']?.split(',').map((s) => s.trim()).filter(Boolean);
+  const STEPS: Array<BuildStep | FaultBuildStep> = opts.faults || wantedFaults ? [...BUILD_STEPS, ...faultSteps(wantedFaults)] : BUILD_STEPS;
+  for (const n of only ?? []) if (!STEPS.some((s) => s.name === n)) throw new Error(`unknown step "${n}" (see --list)`);
 
   if (opts.list) {
-    for (const s of BUILD_STEPS) say(`${s.name.padEnd(18)} clusters/build/${s.script}${s.optional ? ' (optional)' : ''}${s.after ? `  after: ${s.after.join(', ')}` : ''}`);
+    for (const s of STEPS) say(`${s.name.padEnd(18)} clusters/build/${s.script}${s.optional ? ' (optional)' : ''}${s.after ? `  after: ${s.after.join(', ')}` : ''}`);
     return 0;
   }
 
@@ -176,9 +182,9 @@ async function main(): Promise<number> {
   await execa('mkdir', ['-p', path.join(cache, 'logs', 'steps'), imagesCacheDir()]);
 
   const keys = new Map<string, string>();
-  const total = BUILD_STEPS.length;
+  const total = STEPS.length;
   let built = 0;
-  for (const [i, step] of BUILD_STEPS.entries()) {
+  for (const [i, step] of STEPS.entries()) {
     const idx = `[${i + 1}/${total}]`;
     const depKeys = (step.after ?? []).map((a) => keys.get(a) ?? 'absent');
     const key = stepKey(step, { repoRoot, buildDir, versionsText, depKeys });
@@ -208,7 +214,7 @@ async function main(): Promise<number> {
     }
     const logFile = path.join(cache, 'logs', 'steps', `${step.name}.log`);
     const started = Date.now();
-    const code = await runStep(step, idx, env, logFile);
+    const code = await runStep(step, idx, 'fault' in step ? { ...env, KPC_FAULT: step.fault } : env, logFile);
     const took = Date.now() - started;
     if (code !== 0) {
       console.error(`✗ ${idx} step ${step.name} failed (exit ${code}) after ${fmt(took)}: clusters/build/${step.script}`);

@@ -1,7 +1,5 @@
 /** Deploy-and-wait steps shared by cases: an app, its Service, and the facts tests need. */
 import type { CaseContext } from '../run/fixtures.ts';
-import { extractServiceRules } from '../probes/rules.ts';
-import { dumpRuleset } from '../probes/node.ts';
 import { podsReady, readyEndpoints, serviceFact, type PodFact, type ServiceFact } from '../probes/waits.ts';
 import { service, sourceIpApp, type ServiceOpts } from './workloads.ts';
 import type { KObject } from '../probes/kube.ts';
@@ -28,12 +26,12 @@ export async function deployApp(ctx: CaseContext, workload: KObject, labelSelect
   return { pods, svc: fact, name: svc.name };
 }
 
-/** Attaches the part of `node`'s ruleset that belongs to the Service (rule evidence). */
-export async function attachServiceRules(ctx: CaseContext, serviceName: string, node: string): Promise<string> {
+/** Attaches the part of `node`'s dataplane that belongs to the Service (rule evidence). */
+export async function attachServiceRules(ctx: CaseContext, serviceName: string, node: string, addresses?: readonly string[]): Promise<string> {
   const runner = ctx.cluster.nodes.find((n) => n.name === node)?.runner;
   if (!runner) return '';
-  const dump = await ctx.step(`dump ${ctx.behaviour.rulesDump} on ${node}`, () => dumpRuleset(runner, ctx.mode));
-  const excerpt = extractServiceRules(dump.text, ctx.mode, ctx.ns, serviceName);
+  const dump = await ctx.step(`dump ${ctx.impl.dataplane.tool} on ${node}`, () => ctx.dumpDataplane(node));
+  const excerpt = ctx.impl.dataplane.serviceRules(dump.text, { namespace: ctx.ns, name: serviceName, ...(addresses ? { addresses } : {}) });
   await ctx.rec.text('rules', `${dump.tool} on ${node}: rules of ${ctx.ns}/${serviceName}`, excerpt || `(no rules mention ${ctx.ns}/${serviceName})`);
   return excerpt;
 }

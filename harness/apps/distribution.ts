@@ -7,7 +7,6 @@
 import type { PacketRow } from '../../reports/model.ts';
 import { deployApp, type DeployedApp } from './deploy.ts';
 import { formatPacketRow, isSyn } from '../probes/pcap.ts';
-import { iptablesServiceRules, nftServiceRules, parseIpvsadm, type ServiceRef } from '../probes/rules.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import type { PodRunner, Runner } from '../probes/runners.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../run/timeouts.ts';
@@ -157,59 +156,6 @@ export function dnatText(ev: DnatEvidence, podByIp: ReadonlyMap<string, string>)
       .map(({ before, after }) => `${formatPacketRow(before)}\n  ==> ${after ? `${formatPacketRow(after)}  (${podByIp.get(after.dst) ?? 'not a kuard pod'})` : "no DNAT'ed SYN of this connection seen"}`)
       .join('\n') || '(no SYN to the ClusterIP captured)'
   );
-}
-
-/**
- * The load-balancing shape of one Service port as a mode's rules show it: `shape` is a line
- * comparable with the expected one, `targets` the endpoint addresses (`ip:port`) it leads to.
- */
-export interface BalancingShape {
-  shape: string;
-  targets: string[];
-}
-
-/** `1/k` when p is 1/k (iptables prints 0.20000000019 for 1/5), else the number itself. */
-export function fractionText(p: number | undefined): string {
-  if (p === undefined) return 'none';
-  const k = Math.round(1 / p);
-  return k > 0 && Math.abs(p - 1 / k) < 1e-6 ? `1/${k}` : String(p);
-}
-
-/** iptables: the KUBE-SVC chain's endpoint rules and their `--probability`, in order. */
-export function iptablesProbabilityShape(n: number): string {
-  const ps = Array.from({ length: n }, (_, i) => (i === n - 1 ? 'none' : `1/${n - i}`));
-  return `${n} endpoint rules in KUBE-SVC, --probability ${ps.join(', ')}`;
-}
-
-export function observeIptablesShape(dump: string, svc: ServiceRef): BalancingShape {
-  const port = iptablesServiceRules(dump, svc).ports.find((p) => p.clusterChain);
-  const eps = port?.endpoints ?? [];
-  if (!port) return { shape: 'no KUBE-SVC chain for the Service', targets: [] };
-  return { shape: `${eps.length} endpoint rules in KUBE-SVC, --probability ${eps.map((e) => fractionText(e.probability)).join(', ')}`, targets: eps.map((e) => e.dnat ?? '?').sort() };
-}
-
-/** nftables: the service chain's `numgen random mod N vmap` and its entries. */
-export function nftVmapShape(n: number): string {
-  return `numgen random mod ${n} vmap with ${n} entries (${Array.from({ length: n }, (_, i) => i).join(',')})`;
-}
-
-export function observeNftShape(dump: string, svc: ServiceRef): BalancingShape {
-  const port = nftServiceRules(dump, svc).ports.find((p) => p.serviceChain);
-  if (!port) return { shape: 'no service chain for the Service', targets: [] };
-  if (port.endpointCount === undefined) return { shape: `no numgen vmap in ${port.serviceChain}`, targets: [] };
-  const idx = port.endpoints.map((e) => e.index).sort((a, b) => a - b);
-  return { shape: `numgen random mod ${port.endpointCount} vmap with ${port.endpoints.length} entries (${idx.join(',')})`, targets: port.endpoints.map((e) => e.dnat ?? '?').sort() };
-}
-
-/** ipvs: the virtual server of ClusterIP:port and its real servers. */
-export function ipvsRealServersShape(n: number): string {
-  return `virtual server with ${n} real servers`;
-}
-
-export function observeIpvsShape(dump: string, vip: string): BalancingShape {
-  const vs = parseIpvsadm(dump).find((v) => v.protocol === 'TCP' && v.address === vip);
-  if (!vs) return { shape: `no virtual server ${vip}`, targets: [] };
-  return { shape: `virtual server with ${vs.realServers.length} real servers`, targets: vs.realServers.map((r) => r.address).sort() };
 }
 
 /** kuard behind its ClusterIP, then `n` requests from the client pod on the first worker. */

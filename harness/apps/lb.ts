@@ -36,10 +36,10 @@ export async function announcingNode(ctx: CaseContext, outside: Runner, lbIp: st
  * LoadBalancer Service with `policy`, its address answering the outside client, and the node
  * that announces it. Service status (address, ipMode) and the ARP evidence are attached.
  */
-export async function echoBehindLoadBalancer(ctx: CaseContext, policy: 'Cluster' | 'Local') {
+export async function echoBehindLoadBalancer(ctx: CaseContext, policy: 'Cluster' | 'Local', endpointNodes?: string[]) {
   const epNode = ctx.workers[0];
   if (!epNode) throw new Error('needs a worker node');
-  const app = await deployEcho(ctx, [epNode.name], { name: 'loadbalancer', type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [{ port: 80, targetPort: 8080 }] });
+  const app = await deployEcho(ctx, endpointNodes ?? [epNode.name], { name: 'loadbalancer', type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [{ port: 80, targetPort: 8080 }] });
   const lb = await ctx.step('wait for an address from the LB provider', () => loadBalancerAddress(ctx.kube, ctx.ns, 'loadbalancer'));
   await ctx.rec.json('Service status.loadBalancer', { ingress: lb.lbIngress, ipMode: lb.lbIngress?.[0]?.ipMode ?? '(unset: VIP)', healthCheckNodePort: lb.healthCheckNodePort });
   const outside = await ctx.step('start the outside client', () => ctx.outside());
@@ -48,4 +48,20 @@ export async function echoBehindLoadBalancer(ctx: CaseContext, policy: 'Cluster'
   const announcer = await ctx.step('find the node announcing the address (ARP)', () => announcingNode(ctx, outside, lb.lbIp));
   await ctx.rec.text('text', 'neighbour entry on the outside client', announcer.evidence);
   return { app, lb, outside, url, announcer, epNode };
+}
+
+/**
+ * A probe `prepare` step that makes the outside client send `address` through `node` (a host
+ * route), so "arrives at a node without an endpoint" is chosen, not left to ARP. The route is
+ * replaced for every path; `clearRoute` removes it afterwards.
+ */
+export function routeVia(outside: Runner, address: string, node: { name: string; ip: string }): () => Promise<void> {
+  return async () => {
+    const r = await outside.run(['ip', 'route', 'replace', `${address}/32`, 'via', node.ip], 10_000);
+    if (r.exitCode !== 0) throw new Error(`ip route replace ${address}/32 via ${node.ip} (${node.name}) failed: ${r.stderr.trim()}`);
+  };
+}
+
+export async function clearRoute(outside: Runner, address: string): Promise<void> {
+  await outside.run(['ip', 'route', 'del', `${address}/32`], 10_000);
 }

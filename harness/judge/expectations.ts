@@ -3,7 +3,7 @@
  * answered or dropped, and what source address the endpoint must see. Cases declare tables of
  * these; the judge (verdict.ts) compares them with evidence. Presets print readably.
  */
-import type { ProxyMode } from '../run/projects.ts';
+import type { Behaviour, Implementation } from '../implementations/types.ts';
 
 /** Where a probe starts. */
 export type ClientLocation =
@@ -31,11 +31,15 @@ export const SOURCE = {
 export interface Expectation {
   reach: Reach;
   source?: SourceExpectation;
+  /** `local`: only an endpoint on the node that received the traffic may answer (Local policy). */
+  endpoint?: 'local';
 }
 
 export const ANSWERS_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: SOURCE.clientIp };
 export const ANSWERS_WITH_NODE_SNAT: Expectation = { reach: 'answers', source: SOURCE.receivingNodeAddress };
 export const ANSWERS: Expectation = { reach: 'answers' };
+/** externalTrafficPolicy: Local on a node with endpoints: client IP kept, a local endpoint answers. */
+export const ANSWERS_LOCALLY_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: SOURCE.clientIp, endpoint: 'local' };
 export const DROPS: Expectation = { reach: 'drops' };
 export const REJECTS: Expectation = { reach: 'rejects' };
 
@@ -52,18 +56,25 @@ export function describeSource(s: SourceExpectation): string {
 
 export function describeExpectation(e: Expectation): string {
   if (e.reach !== 'answers') return e.reach === 'drops' ? 'no answer (dropped, curl times out)' : 'refused (connection reset/rejected)';
-  return e.source ? `answers; source seen by the endpoint is ${describeSource(e.source)}` : 'answers';
+  const who = e.endpoint === 'local' ? ' by an endpoint on the receiving node' : '';
+  return e.source ? `answers${who}; source seen by the endpoint is ${describeSource(e.source)}` : `answers${who}`;
 }
+
+/** A row: one expectation, or one that follows from a declared behaviour fact. */
+export type ExpectationRow = Expectation | ((b: Behaviour) => Expectation);
 
 /**
- * A case's table: one default per row key, with per-mode overrides only where the upstream
- * docs declare a difference. Keys are the row names the case uses (e.g. "pod-other-node").
+ * A case's table: one expectation per row key. Where implementations differ, the row is a
+ * function of their declared behaviour facts (never of a name); an implementation may also
+ * override a row of a case with a cited source (Implementation.overrides).
  */
 export interface ExpectationTable<K extends string> {
-  rows: Record<K, Expectation>;
-  byMode?: Partial<Record<ProxyMode, Partial<Record<K, Expectation>>>>;
+  rows: Record<K, ExpectationRow>;
 }
 
-export function expectationFor<K extends string>(table: ExpectationTable<K>, mode: ProxyMode, key: K): Expectation {
-  return table.byMode?.[mode]?.[key] ?? table.rows[key];
+export function expectationFor<K extends string>(table: ExpectationTable<K>, impl: Pick<Implementation, 'behaviour' | 'overrides'>, caseId: string, key: K): Expectation {
+  const override = impl.overrides?.[caseId]?.[key];
+  if (override) return override.expectation;
+  const row = table.rows[key];
+  return typeof row === 'function' ? row(impl.behaviour) : row;
 }

@@ -13,6 +13,8 @@ export interface SourceFacts {
   clientIp: string;
   /** Every address owned by the node that received the traffic. */
   receivingNodeAddresses: readonly string[];
+  /** Endpoint pod IPs on the receiving node (for `endpoint: 'local'`). */
+  localEndpointIps?: readonly string[];
 }
 
 export interface Observation {
@@ -23,6 +25,8 @@ export interface Observation {
   wireSource?: string | null;
   /** Which endpoint answered (pod name), for the observed text. */
   servedBy?: string;
+  /** The answering endpoint's pod IP, as the echo reported it. */
+  servedByIp?: string;
 }
 
 export function sourceMatches(exp: SourceExpectation, ip: string, facts: SourceFacts): boolean {
@@ -66,6 +70,10 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
   }
   if (obs.wireSource !== undefined && obs.echoSource !== undefined && obs.wireSource !== obs.echoSource) {
     return { ...base, verdict: 'disagree', note: 'the echo server and the capture report different sources' };
+  }
+  if (exp.endpoint === 'local' && facts.localEndpointIps) {
+    if (!obs.servedByIp) return { ...base, verdict: 'mismatch', note: 'the answering endpoint did not say which pod it is' };
+    if (!facts.localEndpointIps.includes(obs.servedByIp)) return { ...base, verdict: 'mismatch', note: `answered by ${obs.servedBy ?? obs.servedByIp}, an endpoint on another node` };
   }
   if (!exp.source) return { ...base, verdict: 'ok' };
   const seen = obs.echoSource ?? obs.wireSource ?? undefined;

@@ -1,22 +1,27 @@
 /**
  * Scenarios make traffic and collect evidence; expectations judge it. A source-IP scenario:
- * capture on the endpoint nodes, send each probe, then match every request with the SYN that
- * reached an endpoint and with what the echo server reported.
+ * capture on the endpoint nodes, then for every probe path converge and take a sample, then
+ * match every judged request with the SYN that reached an endpoint and with what the echo
+ * server reported. Paths run concurrently; rows are keyed by role, so they align across
+ * columns and clusters, and a row's verdict counts every attempt of every path in it.
  */
-import type { Check } from '../../reports/model.ts';
-import { ConvergenceError, converge } from './converge.ts';
-import { parseEcho } from '../probes/echo.ts';
-import { describeExpectation, type Expectation } from './expectations.ts';
+import type { Check, PacketRow } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
-import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
+import { SAMPLING, TIMEOUTS } from '../run/timeouts.ts';
+import { parseEcho, type EchoReply } from '../probes/echo.ts';
 import type { Capture, CaptureEvidence } from '../probes/capture.ts';
-import { answered, curl, type CurlEvidence } from '../probes/curl.ts';
+import { curl, type CurlEvidence } from '../probes/curl.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
-import { TIMEOUTS } from '../run/timeouts.ts';
+import { describeExpectation, type Expectation } from './expectations.ts';
+import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
+import { aggregateRow, convergeThenSample, type JudgedAttempt, type Sampled } from './sample.ts';
 
 export interface SourceProbe {
-  /** Row key, e.g. "pod on kpc-worker2 -> ClusterIP". */
+  /**
+   * Row key naming roles, not hosts, e.g. `outside -> node without endpoint : nodePort`. Paths
+   * with the same key form one row; its verdict counts all their attempts.
+   */
   key: string;
   from: Runner;
   url: string;
@@ -26,6 +31,8 @@ export interface SourceProbe {
   /** Defaults to from.ip. */
   clientIp?: string;
   curlArgs?: string[];
+  /** Run before this path's attempts (e.g. a route on the outside client); paths then run one at a time. */
+  prepare?: () => Promise<void>;
 }
 
 export interface SourceScenario {
@@ -36,30 +43,82 @@ export interface SourceScenario {
   capture?: boolean;
 }
 
-/** One request, converging when an answer is expected (the proxy may still be programming). */
-export async function probeOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): Promise<CurlEvidence> {
-  if (p.expectation.reach !== 'answers') {
-    // A node whose proxy has not programmed the Service yet refuses (nothing listens on the
-    // port); converge on the declared outcome within the named budget, then judge the last try.
-    const once = () => curl(p.from, p.url, { maxTimeSec: TIMEOUTS.dropProbeSec, args: p.curlArgs });
-    try {
-      return (await converge(once, (c) => reachOf(c) === p.expectation.reach, { what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`, timeoutMs: TIMEOUTS.serviceProgrammed, intervalMs: 1000 })).last;
-    } catch (e) {
-      if (e instanceof ConvergenceError) return once();
-      throw e;
+/** A path's concrete label for evidence: who, to where (the row key names only roles). */
+export function pathLabel(p: Pick<SourceProbe, 'from' | 'url' | 'receivingNode'>): string {
+  return `${p.from.label} -> ${p.url} (via ${p.receivingNode})`;
+}
+
+function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): () => Promise<CurlEvidence> {
+  const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
+  return () => curl(p.from, p.url, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
+}
+
+/**
+ * Converges on the declared outcome (a node not yet programmed refuses or times out), then
+ * takes the sample that is judged. For cases that judge curl results themselves.
+ */
+export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
+  return convergeThenSample(curlOnce(p), (c) => reachOf(c) === p.expectation.reach, {
+    what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
+    timeoutMs: TIMEOUTS.serviceProgrammed,
+    n,
+  });
+}
+
+/** One line per attempt: the evidence of a path (convergence attempts included, marked). */
+export function attemptsText(s: Sampled<CurlEvidence>, path: string): string {
+  const line = (c: CurlEvidence, tag: string) => {
+    const echo = c.exitCode === 0 ? parseEcho(c.body) : undefined;
+    const v = echo?.ok ? echo.value : undefined;
+    const who = v ? ` served by ${v.pod?.name ?? '?'}${v.pod?.ip ? ` (${v.pod.ip})` : ''}; client_address=${v.client.address}${v.client.port ? `:${v.client.port}` : ''}` : '';
+    return `${tag} ${new Date(c.startedAt).toISOString()} exit ${c.exit} http ${c.httpCode ?? '-'} local ${c.localIp ?? '?'}:${c.localPort ?? '?'}${who}${c.stderr ? ` stderr: ${c.stderr}` : ''}`;
+  };
+  const first = s.sample.find((c) => c.exitCode === 0);
+  return [
+    path,
+    `converging (${s.convergeMs} ms, ${s.converged ? 'converged' : 'did NOT converge'}; not judged):`,
+    ...s.convergence.map((c) => line(c, '  converge')),
+    `sample (judged, ${s.sample.length} attempts):`,
+    ...s.sample.map((c, i) => line(c, `  #${i + 1}`)),
+    ...(first ? ['', 'first answer of the sample:', first.body] : []),
+  ].join('\n');
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
     }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/**
+ * The source of the SYN that reached an endpoint for this request. An answered request is
+ * matched exactly by the tuple the echo server saw (its client_address:client_port), which is
+ * what concurrent paths need; otherwise (no answer, or no port from the echo) by time window,
+ * among SYNs from the addresses this path's traffic can carry (the client, or the receiving
+ * node after SNAT).
+ */
+export function wireSource(
+  rows: readonly PacketRow[],
+  endpoints: readonly { ip: string; port: number }[],
+  c: CurlEvidence,
+  echo: EchoReply | undefined,
+  attributable: readonly string[],
+): string | null {
+  const toEndpoint = (r: PacketRow) => r.proto === 'tcp' && r.flags === 'S' && endpoints.some((e) => e.ip === r.dst && e.port === r.dstPort);
+  if (echo?.client.port) {
+    const exact = rows.find((r) => toEndpoint(r) && r.src === echo.client.address && r.srcPort === echo.client.port);
+    if (exact) return exact.src;
   }
-  try {
-    const r = await converge(() => curl(p.from, p.url, { args: p.curlArgs }), answered, {
-      what: `${p.from.label} -> ${p.url} answering`,
-      timeoutMs: TIMEOUTS.serviceProgrammed,
-      intervalMs: 1000,
-    });
-    return r.last;
-  } catch (e) {
-    if (e instanceof ConvergenceError) return curl(p.from, p.url, { args: p.curlArgs });
-    throw e;
-  }
+  const inWindow = rows.filter((r) => attributable.includes(r.src));
+  return synSourceAtEndpoint(inWindow, endpoints, c);
 }
 
 export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): Promise<Check[]> {
@@ -68,43 +127,136 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
   const captures: Capture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];
-  const results: { probe: SourceProbe; curl: CurlEvidence }[] = [];
-  const wire = new Map<(typeof results)[number], string | null>();
+  const sequential = sc.probes.some((p) => p.prepare);
+  let sampled: { probe: SourceProbe; s: Sampled<CurlEvidence> }[] = [];
+  let packets: PacketRow[] = [];
   try {
-    for (const probe of sc.probes) {
-      const c = await ctx.step(`curl ${probe.key}`, () => probeOnce(probe));
-      results.push({ probe, curl: c });
-      await ctx.rec.text('echo', `${probe.key}: response`, `${c.from} -> ${c.url}\nexit: ${c.exit}\nhttp: ${c.httpCode ?? '-'}\n${c.stderr ? `stderr: ${c.stderr}\n` : ''}\n${c.body}`);
-    }
+    const title = `${sc.probes.length} path(s), ${sequential ? 'one at a time' : `${SAMPLING.concurrency} at a time`}: converge, then ${SAMPLING.attempts} judged attempts each`;
+    sampled = await ctx.step(title, () =>
+      pool(sc.probes, sequential ? 1 : SAMPLING.concurrency, async (probe) => {
+        await probe.prepare?.();
+        return { probe, s: await sampleProbe(probe) };
+      }),
+    );
   } finally {
     const done: CaptureEvidence[] = captures.length ? await ctx.step('stop tcpdump and decode', () => Promise.all(captures.map((c) => c.stop()))) : [];
     for (const cap of done) {
       await ctx.rec.pcap(`capture on ${cap.node}`, cap);
-      const endpointsHere = sc.endpoints.filter((e) => e.node === cap.node);
-      for (const r of results) {
-        const src = synSourceAtEndpoint(cap.packets, endpointsHere, r.curl);
-        const prev = wire.get(r);
-        // Any node's capture that saw the SYN reach an endpoint wins over one that saw none.
-        if (src || prev === undefined) wire.set(r, src ?? prev ?? null);
-      }
+      packets = packets.concat(cap.packets);
     }
   }
+  const addrs = new Map<string, string[]>();
+  for (const n of new Set(sc.probes.map((p) => p.receivingNode))) {
+    const runner = ctx.cluster.nodes.find((x) => x.name === n)?.runner;
+    addrs.set(n, runner ? await nodeAddresses(runner) : []);
+  }
+  const rows = new Map<string, { expected: string; paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[] }>();
+  for (const { probe, s } of sampled) {
+    const path = pathLabel(probe);
+    await ctx.rec.text('echo', `${probe.key}: ${path}`, attemptsText(s, path));
+    const clientIp = probe.clientIp ?? probe.from.ip ?? '';
+    const receiving = addrs.get(probe.receivingNode) ?? [];
+    const local = sc.endpoints.filter((e) => e.node === probe.receivingNode).map((e) => e.ip);
+    const attempts = s.sample.map((c): JudgedAttempt => {
+      const parsed = c.exitCode === 0 ? parseEcho(c.body) : undefined;
+      const echo = parsed?.ok ? parsed.value : undefined;
+      const wire = captures.length ? wireSource(packets, sc.endpoints, c, echo, [clientIp, ...receiving]) : undefined;
+      const check = judge(
+        probe.key,
+        probe.expectation,
+        { curl: c, echoSource: echo?.client.address, wireSource: wire, servedBy: echo?.pod?.name, servedByIp: echo?.pod?.ip },
+        { clientIp, receivingNodeAddresses: receiving, localEndpointIps: local },
+      );
+      return { path, check, ...(echo?.pod?.name ? { servedBy: echo.pod.name } : {}) };
+    });
+    const row = rows.get(probe.key) ?? { expected: describeExpectation(probe.expectation), paths: [] };
+    row.paths.push({ path, converged: s.converged, attempts });
+    rows.set(probe.key, row);
+  }
   const checks: Check[] = [];
-  for (const r of results) {
-    const echo = r.curl.exitCode === 0 ? parseEcho(r.curl.body) : undefined;
-    const echoOk = echo && echo.ok ? echo.value : undefined;
-    const receiving = ctx.cluster.nodes.find((n) => n.name === r.probe.receivingNode);
-    const addrs = receiving?.runner ? await nodeAddresses(receiving.runner) : [];
-    const clientIp = r.probe.clientIp ?? r.probe.from.ip ?? '';
-    ctx.rec.expect(`${r.probe.key}: ${describeExpectation(r.probe.expectation)}`);
-    const check = judge(
-      r.probe.key,
-      r.probe.expectation,
-      { curl: r.curl, echoSource: echoOk?.client.address, wireSource: captures.length ? (wire.get(r) ?? null) : undefined, servedBy: echoOk?.pod?.name },
-      { clientIp, receivingNodeAddresses: addrs },
-    );
-    ctx.rec.observe(`${r.probe.key}: ${check.observedEcho}${check.observedWire ? `; ${check.observedWire}` : ''}`);
+  for (const [key, row] of rows) {
+    ctx.rec.expect(`${key}: ${row.expected}`);
+    const check = aggregateRow({ key, ...row });
+    ctx.rec.observe(`${key}: ${check.observedEcho ?? ''}`);
     checks.push(ctx.rec.check(check));
   }
   return checks;
+}
+
+export interface RowProbe {
+  /** Row key naming roles, e.g. `pod in the namespace -> http://my-nginx`; paths with one key form one row. */
+  key: string;
+  from: Runner;
+  url: string;
+  expectation: Expectation;
+  curlArgs?: string[];
+  /** What the row expects, in words (default: the expectation described). */
+  expected?: string;
+  /** For evidence: the node the traffic enters (default: the client's node). */
+  via?: string;
+}
+
+/**
+ * Paths converged, sampled (concurrently), every attempt judged (by `judgeOne`, default: reach
+ * and the answering endpoint), evidence recorded: one check per row key, for cases without a
+ * capture.
+ */
+export async function probeRows(ctx: CaseContext, probes: readonly RowProbe[], judgeOne?: (c: CurlEvidence, p: RowProbe) => Check): Promise<Check[]> {
+  const keys = [...new Set(probes.map((p) => p.key))];
+  const sampled = await ctx.step(`${keys.join('; ')}: converge, then ${SAMPLING.attempts} judged attempts per path`, () =>
+    pool(probes, SAMPLING.concurrency, async (p) => ({ p, s: await sampleProbe(p) })),
+  );
+  const rows = new Map<string, { expected: string; paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[] }>();
+  for (const { p, s } of sampled) {
+    const path = pathLabel({ from: p.from, url: `${p.url}${p.curlArgs?.length ? ` ${p.curlArgs.join(' ')}` : ''}`, receivingNode: p.via ?? p.from.node ?? '-' });
+    await ctx.rec.text('echo', `${p.key}: ${path}`, attemptsText(s, path));
+    const attempts = s.sample.map((c): JudgedAttempt => {
+      if (judgeOne) return { path, check: judgeOne(c, p) };
+      const parsed = c.exitCode === 0 ? parseEcho(c.body) : undefined;
+      const echo = parsed?.ok ? parsed.value : undefined;
+      const check = judge(p.key, p.expectation, { curl: c, echoSource: echo?.client.address, servedBy: echo?.pod?.name }, { clientIp: p.from.ip ?? '', receivingNodeAddresses: [] });
+      return { path, check, ...(echo?.pod?.name ? { servedBy: echo.pod.name } : {}) };
+    });
+    const row = rows.get(p.key) ?? { expected: p.expected ?? describeExpectation(p.expectation), paths: [] };
+    row.paths.push({ path, converged: s.converged, attempts });
+    rows.set(p.key, row);
+  }
+  const checks: Check[] = [];
+  for (const [key, row] of rows) {
+    ctx.rec.expect(`${key}: ${row.expected}`);
+    const check = aggregateRow({ key, ...row });
+    ctx.rec.observe(`${key}: ${check.observedEcho ?? ''}`);
+    checks.push(ctx.rec.check(check));
+  }
+  return checks;
+}
+
+/** One path: see probeRows. */
+export async function probeRow(ctx: CaseContext, p: RowProbe, judgeOne?: (c: CurlEvidence, p: RowProbe) => Check): Promise<Check> {
+  const [check] = await probeRows(ctx, [p], judgeOne);
+  if (!check) throw new Error(`no check recorded for ${p.key}`);
+  return check;
+}
+
+/**
+ * "Every endpoint answered": from the rows' servedBy counts, a check that each endpoint pod
+ * served at least one judged request (catches a proxy that always picks the same endpoint or
+ * leaves one out). With k endpoints and n uniform requests a correct proxy misses one with
+ * probability about k(1-1/k)^n: callers keep n large enough (15 requests over 2: 6e-5).
+ */
+export function everyEndpointServed(ctx: CaseContext, rows: readonly Check[], pods: readonly { name: string; node: string }[]): Check {
+  const counts = new Map(pods.map((p) => [p.name, 0]));
+  for (const r of rows) for (const [pod, n] of Object.entries(r.servedBy ?? {})) counts.set(pod, (counts.get(pod) ?? 0) + n);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const idle = pods.filter((p) => !counts.get(p.name));
+  const observed = [...counts.entries()].map(([pod, n]) => `${pod}: ${n}`).join(', ');
+  ctx.rec.expect(`every endpoint (${pods.length}) answers some of the ${total} judged requests`);
+  ctx.rec.observe(`answers per endpoint: ${observed}`);
+  return ctx.rec.check({
+    key: 'every endpoint answers',
+    expected: `each of ${pods.length} endpoints answers at least one of the judged requests`,
+    observedEcho: observed,
+    verdict: idle.length === 0 && total > 0 ? 'ok' : 'mismatch',
+    ...(idle.length ? { note: `never answered: ${idle.map((p) => `${p.name} on ${p.node}`).join(', ')}` } : {}),
+  });
 }

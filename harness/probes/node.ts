@@ -1,28 +1,5 @@
-/** Facts read from a node: its addresses, its ruleset, kube-proxy's reported mode. */
-import type { ProxyMode } from '../run/projects.ts';
-import { MODE_BEHAVIOUR } from '../run/projects.ts';
+/** Facts read from a node: its addresses, kube-proxy's reported mode. */
 import type { Runner } from './runners.ts';
-
-export interface RulesetEvidence {
-  node: string;
-  tool: string;
-  text: string;
-  takenAt: number;
-}
-
-/** Dumps the NAT-relevant ruleset the given mode programs (iptables-save or nft). */
-export async function dumpRuleset(node: Runner & { node?: string }, mode: ProxyMode): Promise<RulesetEvidence> {
-  const how = MODE_BEHAVIOUR[mode].rulesDump;
-  const cmd = how === 'nft' ? ['nft', 'list', 'table', 'ip', 'kube-proxy'] : ['iptables-save'];
-  const r = await node.run(cmd, 20_000);
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(' ')} on ${node.label} failed (${r.exitCode}): ${r.stderr.trim()}`);
-  let text = r.stdout;
-  if (how === 'ipvsadm+iptables-save') {
-    const ipvs = await node.run(['ipvsadm', '-Ln'], 20_000);
-    text = `# ipvsadm -Ln\n${ipvs.stdout}\n# iptables-save\n${text}`;
-  }
-  return { node: node.node ?? node.label, tool: how === 'nft' ? 'nft list table ip kube-proxy' : how, text, takenAt: Date.now() };
-}
 
 /** Every IPv4 address configured on the node (any interface): "owned by the node". */
 export async function nodeAddresses(node: Runner): Promise<string[]> {

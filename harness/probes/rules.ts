@@ -18,7 +18,6 @@
  *
  * Pure: text in, values out.
  */
-import type { ProxyMode } from '../run/projects.ts';
 
 /** A Service, optionally narrowed to one of its ports by port *name* ('' for an unnamed port). */
 export interface ServiceRef {
@@ -543,31 +542,6 @@ export function parseIpvsadm(text: string): IpvsVirtualServer[] {
 
 // ---------------------------------------------------------------------------------------
 // One entry point for evidence, and the diff
-
-/**
- * The excerpt of a node's rule dump that belongs to `namespace/name`, as text ('' when
- * nothing matches). `dump` is what harness/probes/node.ts dumpRuleset collects: iptables-save
- * (iptables), nft list table ip kube-proxy (nftables), or `# ipvsadm -Ln` + iptables-save
- * (ipvs). In ipvs mode the virtual servers are found by address: pass the Service's
- * `ip:port` pairs in `ipvsAddresses`.
- */
-export function extractServiceRules(
-  dump: string,
-  mode: ProxyMode,
-  namespace: string,
-  name: string,
-  opts: { port?: string; ipvsAddresses?: readonly string[] } = {},
-): string {
-  const svc: ServiceRef = { namespace, name, ...(opts.port !== undefined ? { port: opts.port } : {}) };
-  if (mode === 'nftables') return nftServiceRules(dump, svc).text;
-  const ipt = iptablesServiceRules(dump, svc).text;
-  if (mode !== 'ipvs' || !opts.ipvsAddresses?.length) return ipt;
-  const want = new Set(opts.ipvsAddresses);
-  const ipvs = parseIpvsadm(dump)
-    .filter((v) => want.has(v.address))
-    .flatMap((v) => [v.line, ...v.realServers.map((r) => r.line)]);
-  return [ipvs.length ? ['# ipvsadm -Ln', ...ipvs].join('\n') : '', ipt].filter(Boolean).join('\n');
-}
 
 export interface RulesetDiff {
   /** Lines in `after` and not in `before` (as many times as they were added), in `after` order. */

@@ -6,6 +6,7 @@
 import { test as base } from '@playwright/test';
 import type { CaseSource } from '../../reports/model.ts';
 import { caseFixtures, type CaseContext, type Feature } from './fixtures.ts';
+import { proxyModeOf } from './projects.ts';
 import { Recorder } from './recorder.ts';
 
 export interface CaseDef {
@@ -38,7 +39,7 @@ export function defineCase(def: CaseDef): void {
       title: def.title,
       source: def.source,
       project: testInfo.project.name,
-      proxyMode: kpc.project.proxyMode,
+      proxyMode: proxyModeOf(kpc.project),
       tags: [...(def.tags ?? [])],
     });
     const skip = await kpc.missing(def.needs ?? []);

@@ -4,7 +4,8 @@
  */
 import { execa } from 'execa';
 import { Kube } from '../probes/kube.ts';
-import type { ProjectSpec, ProxyMode } from './projects.ts';
+import { implementationReporting, type Implementation } from '../implementations/index.ts';
+import type { LbProvider, ProjectSpec } from './projects.ts';
 import { NodeRunner } from '../probes/runners.ts';
 import { reportedProxyMode } from '../probes/node.ts';
 
@@ -22,15 +23,15 @@ export interface ClusterUnderTest {
   kubeconfig: string;
   kube: Kube;
   project: ProjectSpec;
-  /** The mode the proxy actually runs (declared, or read from kube-proxy). */
-  mode: ProxyMode;
+  /** The implementation under test (declared, or recognised from what kube-proxy reports). */
+  impl: Implementation;
   nodes: NodeFact[];
   /** The Docker network the nodes sit on; outside clients join it. */
   network?: { name: string; subnet: string };
   kubernetesVersion: string;
   nodeImage?: string;
   /** LoadBalancer provider installed, if any. */
-  lbProvider: ProjectSpec['lbProvider'] | 'none';
+  lbProvider: LbProvider;
 }
 
 /** A project that cannot run here at all: every case in it is skipped with this reason. */
@@ -41,7 +42,7 @@ export async function describeCluster(opts: {
   name: string;
   kubeconfig: string;
   project: ProjectSpec;
-  declaredMode?: ProxyMode;
+  declared?: Implementation;
   lbProvider: ClusterUnderTest['lbProvider'];
   nodeImage?: string;
 }): Promise<ClusterUnderTest> {
@@ -58,16 +59,19 @@ export async function describeCluster(opts: {
   }
   nodes.sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name));
   const network = nodes[0]?.runner ? await dockerNetworkOf(nodes[0].name) : undefined;
-  const mode = opts.declaredMode ?? (await detectMode(nodes));
-  return { ...opts, kube, nodes, network, mode, kubernetesVersion };
+  const impl = opts.declared ?? (await detect(nodes));
+  const { declared: _declared, ...rest } = opts;
+  return { ...rest, kube, nodes, network, impl, kubernetesVersion };
 }
 
-async function detectMode(nodes: NodeFact[]): Promise<ProxyMode> {
+/** Recognises the implementation from the first reachable node; proxy/mode-matches checks every node. */
+async function detect(nodes: NodeFact[]): Promise<Implementation> {
   const n = nodes.find((x) => x.runner);
-  if (!n?.runner) throw new Error('cannot read the proxy mode: no node is reachable with docker exec; declare it with KPC_PROXY_MODE=iptables|nftables|ipvs');
+  if (!n?.runner) throw new Error('cannot recognise the proxy: no node is reachable with docker exec; declare it with --proxy-mode or --implementation');
   const r = await reportedProxyMode(n.runner);
-  if (r.reported === 'iptables' || r.reported === 'nftables' || r.reported === 'ipvs') return r.reported;
-  throw new Error(`kube-proxy on ${n.name} reported mode "${r.reported}" (exit ${r.exitCode}); declare it with KPC_PROXY_MODE`);
+  const impl = implementationReporting(r.reported);
+  if (!impl) throw new Error(`kube-proxy on ${n.name} reported mode "${r.reported}" (exit ${r.exitCode}); declare the implementation with --proxy-mode or --implementation`);
+  return impl;
 }
 
 async function dockerContainerExists(name: string): Promise<boolean> {

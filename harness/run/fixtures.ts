@@ -7,7 +7,10 @@ import type { TestInfo, TestType, Fixtures, PlaywrightTestArgs, PlaywrightTestOp
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import type { ClusterUnderTest, NodeFact } from './cluster-under-test.ts';
 import type { Kube, KObject } from '../probes/kube.ts';
-import { MODE_BEHAVIOUR, PROJECTS, type ModeBehaviour, type ProjectSpec, type ProxyMode } from './projects.ts';
+import type { Behaviour, Implementation } from '../implementations/types.ts';
+import { expectationFor, type Expectation, type ExpectationTable } from '../judge/expectations.ts';
+import type { RulesetEvidence } from '../probes/dataplane.ts';
+import { PROJECTS, type ProjectSpec } from './projects.ts';
 import { provisionCluster, type Provisioned } from './provision.ts';
 import { Capture } from '../probes/capture.ts';
 import type { Recorder } from './recorder.ts';
@@ -18,16 +21,23 @@ import { podsReady } from '../probes/waits.ts';
 import { clientPod, type Images } from '../apps/workloads.ts';
 
 /** Environment features a case may need; missing ones skip the case with the reason. */
-export type EnvFeature = 'node-access' | 'outside-client' | 'loadbalancer' | 'capture' | 'multi-node';
-/** Declared mode behaviours a case may need; a mode without it reports "not supported". */
-export type ModeFeature = { [K in keyof ModeBehaviour]: ModeBehaviour[K] extends boolean ? K : never }[keyof ModeBehaviour];
-export type Feature = EnvFeature | ModeFeature;
+export type EnvFeature = 'node-access' | 'outside-client' | 'loadbalancer' | 'capture' | 'multi-node' | 'balancing-shape';
+/** Declared behaviours a case may need; an implementation without it reports "not supported". */
+export type BehaviourFeature = { [K in keyof Behaviour]: Behaviour[K] extends boolean ? K : never }[keyof Behaviour];
+export type Feature = EnvFeature | BehaviourFeature;
 
 
 export interface CaseContext {
   project: ProjectSpec;
-  mode: ProxyMode;
-  behaviour: ModeBehaviour;
+  /** The case id, e.g. `source-ip/nodeport-cluster-snat`. */
+  caseId: string;
+  /** The implementation under test: ask it for facts, never for its name. */
+  impl: Implementation;
+  behaviour: Behaviour;
+  /** A row of the case's expectation table for this implementation (facts and overrides applied). */
+  expectation<K extends string>(table: ExpectationTable<K>, key: K): Expectation;
+  /** The node's dataplane, dumped the implementation's way (rules, virtual servers, maps). */
+  dumpDataplane(node: string): Promise<RulesetEvidence>;
   cluster: ClusterUnderTest;
   kube: Kube;
   /** This test's own namespace. */
@@ -116,7 +126,7 @@ function clientNamespace(): string {
 }
 
 export async function missingFeature(cluster: ClusterUnderTest, needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined> {
-  const behaviour = MODE_BEHAVIOUR[cluster.mode];
+  const behaviour = cluster.impl.behaviour;
   const reachable = cluster.nodes.filter((n) => n.runner).length;
   for (const need of needs) {
     switch (need) {
@@ -131,11 +141,14 @@ export async function missingFeature(cluster: ClusterUnderTest, needs: readonly 
         if (cluster.lbProvider === 'none') return { reason: 'needs a LoadBalancer provider: none is installed in this cluster', notSupported: false };
         if (cluster.lbProvider === 'cloud-provider-kind') return { reason: 'cloud-provider-kind runs one envoyproxy/envoy container per Service, and no Envoy image can be built or pulled on this air-gapped host', notSupported: false };
         break;
+      case 'balancing-shape':
+        if (!cluster.impl.dataplane.balancing) return { reason: `${cluster.impl.title} declares no load-balancing shape to compare its rules with`, notSupported: true };
+        break;
       case 'multi-node':
         if (cluster.nodes.filter((n) => !n.controlPlane).length < 2) return { reason: 'needs at least two worker nodes', notSupported: false };
         break;
       default:
-        if (!behaviour[need]) return { reason: `${cluster.mode} mode does not provide ${need} by design (declared in harness/projects.ts MODE_BEHAVIOUR)`, notSupported: true };
+        if (!behaviour[need]) return { reason: `${cluster.impl.title} does not provide ${need} by design (${cluster.impl.behaviourSources[need]})`, notSupported: true };
     }
   }
   return undefined;
@@ -146,8 +159,15 @@ function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec
   const workers = cluster.nodes.filter((n) => !n.controlPlane);
   return {
     project: cluster.project,
-    mode: cluster.mode,
-    behaviour: MODE_BEHAVIOUR[cluster.mode],
+    caseId: rec.meta.id,
+    impl: cluster.impl,
+    behaviour: cluster.impl.behaviour,
+    expectation: (table, key) => expectationFor(table, cluster.impl, rec.meta.id, key),
+    dumpDataplane(node) {
+      const n = cluster.nodes.find((x) => x.name === node);
+      if (!n?.runner) throw new Error(`no docker access to node ${node}`);
+      return cluster.impl.dataplane.dump(n.runner);
+    },
     cluster,
     kube: cluster.kube,
     ns,

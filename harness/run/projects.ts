@@ -1,85 +1,60 @@
 /**
- * The columns of the conformance matrix: one Playwright project per proxy mode or
- * implementation, generated from this one table. What differs between modes lives in
- * `behaviour` (declared facts from upstream docs) — tests never branch on the mode name.
+ * The columns of the conformance matrix: one Playwright project per implementation
+ * (harness/implementations/), generated from the registry. What differs between columns is
+ * the implementation's declared facts; tests never branch on a column's name.
  */
-export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
+import { isProxyMode } from '../../clusters/proxy-mode.ts';
+import { IMPLEMENTATIONS, implementationByName, type Implementation } from '../implementations/index.ts';
 
-/** Declared per-mode facts that expectations refer to. */
-export interface ModeBehaviour {
-  /** NodePorts answer on 127.0.0.1 of the node (iptables/ipvs: yes via route_localnet; nftables: no, KEP-3866). */
-  nodePortOnLocalhost: boolean;
-  /** How the ruleset of this mode is dumped for evidence. */
-  rulesDump: 'iptables-save' | 'nft' | 'ipvsadm+iptables-save';
-  /** What the kernel must provide for the mode to run at all. */
-  kernelNeeds: readonly ('ip_vs' | 'nf_tables' | 'iptables')[];
-}
-
-export const MODE_BEHAVIOUR: Record<ProxyMode, ModeBehaviour> = {
-  iptables: { nodePortOnLocalhost: true, rulesDump: 'iptables-save', kernelNeeds: ['iptables'] },
-  nftables: { nodePortOnLocalhost: false, rulesDump: 'nft', kernelNeeds: ['nf_tables'] },
-  ipvs: { nodePortOnLocalhost: true, rulesDump: 'ipvsadm+iptables-save', kernelNeeds: ['ip_vs', 'iptables'] },
-};
+export type LbProvider = 'metallb' | 'cloud-provider-kind' | 'none';
 
 export interface ProjectSpec {
   /** Column name, also the Playwright project name. */
   name: string;
-  /** The mode to create the cluster with; `detect` for an existing cluster (read from kube-proxy). */
-  proxyMode: ProxyMode | 'detect';
-  implementation: string;
-  /** Extra kube-proxy settings for this column. */
-  kubeProxy?: { masqueradeAll?: boolean };
-  lbProvider: 'metallb' | 'cloud-provider-kind' | 'none';
+  /**
+   * The implementation under test. For an existing cluster without a declared one, it is
+   * recognised at run time from what kube-proxy reports (`detect`).
+   */
+  implementation: Implementation | 'detect';
+  lbProvider: LbProvider;
   /** A negative control: the suite must report these cases as failed here. */
   control?: { description: string; mustFail: readonly string[] };
 }
 
-export const PROJECTS: readonly ProjectSpec[] = [
-  { name: 'iptables', proxyMode: 'iptables', implementation: 'kube-proxy', lbProvider: 'metallb' },
-  { name: 'nftables', proxyMode: 'nftables', implementation: 'kube-proxy', lbProvider: 'metallb' },
-  { name: 'ipvs', proxyMode: 'ipvs', implementation: 'kube-proxy', lbProvider: 'metallb' },
-  {
-    name: 'iptables-masquerade-all',
-    proxyMode: 'iptables',
-    implementation: 'kube-proxy',
-    lbProvider: 'metallb',
-    kubeProxy: { masqueradeAll: true },
-    control: {
-      description: 'kube-proxy with masqueradeAll: true SNATs every Service connection, so pods no longer see the client pod IP',
-      mustFail: ['source-ip/clusterip-preserves-pod-ip'],
-    },
-  },
-];
+export function projectOf(impl: Implementation): ProjectSpec {
+  return { name: impl.name, implementation: impl, lbProvider: 'metallb', ...(impl.control ? { control: impl.control } : {}) };
+}
+
+export const PROJECTS: readonly ProjectSpec[] = IMPLEMENTATIONS.map(projectOf);
+
+/** kube-proxy's mode for a column ('detect' / 'none' when it has none of its own). */
+export function proxyModeOf(p: ProjectSpec): string {
+  return p.implementation === 'detect' ? 'detect' : p.implementation.install.kubeProxy.mode;
+}
 
 /**
  * The projects of this run. With KUBECONFIG_UNDER_TEST (or --kubeconfig) there is one column
- * for the existing cluster: its proxy mode is declared (KPC_PROXY_MODE) or read from kube-proxy,
- * its name is KPC_IMPLEMENTATION (default `under-test`).
+ * for the existing cluster: its implementation is declared (KPC_IMPLEMENTATION naming a
+ * registered one, or KPC_PROXY_MODE for a kube-proxy mode) or recognised from kube-proxy; the
+ * column is named KPC_NAME (default: the implementation's name, or `under-test`).
  */
-export function selectedProjects(env: NodeJS.ProcessEnv = process.env): ProjectSpec[] {
+export function selectedProjects(env: NodeJS.ProcessEnv = process.env, known: readonly Implementation[] = IMPLEMENTATIONS): ProjectSpec[] {
+  const all = known.map(projectOf);
   if (env.KUBECONFIG_UNDER_TEST) {
-    const declared = env.KPC_PROXY_MODE || undefined;
-    if (declared !== undefined && !isProxyMode(declared)) throw new Error(`KPC_PROXY_MODE must be iptables, nftables or ipvs, not "${declared}"`);
-    return [
-      {
-        name: env.KPC_IMPLEMENTATION ?? 'under-test',
-        proxyMode: declared ?? 'detect',
-        implementation: env.KPC_IMPLEMENTATION ?? 'existing cluster',
-        lbProvider: (env.KPC_LB_PROVIDER as ProjectSpec['lbProvider'] | undefined) ?? 'metallb',
-      },
-    ];
+    const mode = env.KPC_PROXY_MODE || undefined;
+    if (mode !== undefined && !isProxyMode(mode)) throw new Error(`KPC_PROXY_MODE must be iptables, nftables or ipvs, not "${mode}"`);
+    const declared = env.KPC_IMPLEMENTATION ? implementationByName(env.KPC_IMPLEMENTATION, known) : mode ? known.find((i) => !i.control && i.install.kubeProxy.mode === mode) : undefined;
+    const lb = env.KPC_LB_PROVIDER ?? 'metallb';
+    if (lb !== 'metallb' && lb !== 'cloud-provider-kind' && lb !== 'none') throw new Error(`KPC_LB_PROVIDER must be metallb, cloud-provider-kind or none, not "${lb}"`);
+    return [{ name: env.KPC_NAME ?? declared?.name ?? 'under-test', implementation: declared ?? 'detect', lbProvider: lb }];
   }
   const wanted = env.KPC_PROJECTS?.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!wanted) return [...PROJECTS];
-  return wanted.map(projectByName);
+  if (!wanted) return all;
+  return wanted.map((name) => projectByName(name, all));
 }
 
-export function isProxyMode(s: string): s is ProxyMode {
-  return s === 'iptables' || s === 'nftables' || s === 'ipvs';
-}
-
-export function projectByName(name: string): ProjectSpec {
-  const p = PROJECTS.find((x) => x.name === name);
-  if (!p) throw new Error(`unknown project "${name}"; known: ${PROJECTS.map((x) => x.name).join(', ')}`);
+export function projectByName(name: string, all: readonly ProjectSpec[] = PROJECTS): ProjectSpec {
+  const p = all.find((x) => x.name === name);
+  if (!p) throw new Error(`unknown project "${name}"; known: ${all.map((x) => x.name).join(', ')}`);
   return p;
 }

@@ -38,7 +38,7 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
       name: project.name,
       kubeconfig: existing,
       project,
-      declaredMode: project.proxyMode === 'detect' ? undefined : project.proxyMode,
+      ...(project.implementation !== 'detect' ? { declared: project.implementation } : {}),
       lbProvider: project.lbProvider,
     });
     // Without a declared provider, MetalLB counts only when it is installed.
@@ -49,12 +49,13 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     await writeRuntime(project, cluster);
     return { cluster, images, release: async () => undefined };
   }
-  if (project.proxyMode === 'detect') throw new Error(`project ${project.name}: "detect" needs KUBECONFIG_UNDER_TEST`);
+  const impl = project.implementation;
+  if (impl === 'detect') throw new Error(`project ${project.name}: "detect" needs KUBECONFIG_UNDER_TEST`);
   const name = `kpc-${project.name}`;
   let created = false;
   let info = (await listClusters()).find((c) => c.name === name);
-  if (info && !(await runsMode(info.nodes[0]?.name, project.proxyMode))) {
-    throw new Error(`kind cluster ${name} exists but does not run kube-proxy in ${project.proxyMode} mode; delete it with: npm run cluster -- delete --name ${name}`);
+  if (info && !(await runsMode(info.nodes[0]?.name, impl.reportedMode))) {
+    throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
   }
   if (!info) {
     // Ctrl-C reaches the worker too: abort the create so the half-made cluster is deleted.
@@ -65,8 +66,8 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     try {
       info = await createCluster({
         name,
-        proxyMode: project.proxyMode,
-        masqueradeAll: project.kubeProxy?.masqueradeAll ?? false,
+        proxyMode: impl.install.kubeProxy.mode,
+        ...(impl.install.kubeProxy.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
         log: (l: string) => console.log(`[${project.name}] ${l}`),
         signal: abort.signal,
       });
@@ -87,7 +88,7 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     name,
     kubeconfig: info.kubeconfig,
     project,
-    declaredMode: project.proxyMode,
+    declared: impl,
     lbProvider: info.metallb ? 'metallb' : 'none',
     nodeImage: info.nodeImage,
   });
@@ -113,7 +114,8 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
   await mkdir(dir, { recursive: true });
   const rt: ProjectRuntime = {
     project: project.name,
-    proxyMode: c?.mode ?? (project.proxyMode === 'detect' ? undefined : project.proxyMode),
+    proxyMode: c ? c.impl.install.kubeProxy.mode : project.implementation === 'detect' ? undefined : project.implementation.install.kubeProxy.mode,
+    implementation: c?.impl.title ?? (project.implementation === 'detect' ? undefined : project.implementation.title),
     cluster: c ? { source: c.source, name: c.name, ...(c.source === 'existing' ? { kubeconfig: c.kubeconfig } : {}), nodeImage: c.nodeImage } : { source: 'kind' },
     lbProvider: c?.lbProvider ?? project.lbProvider,
     kubernetesVersion: c?.kubernetesVersion,

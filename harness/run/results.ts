@@ -2,7 +2,8 @@
 import os from 'node:os';
 import { countStatuses, RESULTS_SCHEMA_VERSION, type CaseResult, type ControlResult, type ProjectInfo, type Results, type Status } from '../../reports/model.ts';
 import type { CasePayload } from './recorder.ts';
-import type { ProjectSpec } from './projects.ts';
+import { controlDecls, judgeControl } from '../faults/detection.ts';
+import { proxyModeOf, type ProjectSpec } from './projects.ts';
 
 /** One finished Playwright test, reduced to what the results need. */
 export interface FinishedTest {
@@ -24,6 +25,8 @@ export interface FinishedTest {
 export interface ProjectRuntime {
   project: string;
   proxyMode?: string;
+  /** The implementation's readable name (recognised at run time on an existing cluster). */
+  implementation?: string;
   cluster?: ProjectInfo['cluster'];
   lbProvider?: string;
   kubernetesVersion?: string;
@@ -70,7 +73,7 @@ export function toCaseResult(t: FinishedTest, spec: ProjectSpec | undefined, run
     title: p?.title ?? t.title,
     source: p?.source ?? { title: 'unknown', url: '' },
     project: t.project,
-    proxyMode: runtime?.proxyMode ?? p?.proxyMode ?? spec?.proxyMode ?? 'unknown',
+    proxyMode: runtime?.proxyMode ?? p?.proxyMode ?? (spec ? proxyModeOf(spec) : 'unknown'),
     status,
     ...(reason ? { reason } : {}),
     expected: p?.expected ?? '',
@@ -102,8 +105,8 @@ export function buildResults(input: {
     const rt = runtimeOf.get(s.name);
     return {
       name: s.name,
-      proxyMode: rt?.proxyMode ?? s.proxyMode,
-      implementation: s.implementation,
+      proxyMode: rt?.proxyMode ?? proxyModeOf(s),
+      implementation: rt?.implementation ?? (s.implementation === 'detect' ? 'recognised at run time' : s.implementation.title),
       lbProvider: rt?.lbProvider ?? s.lbProvider,
       cluster: rt?.cluster ?? { source: 'kind' },
       ...(s.control ? { control: { description: s.control.description, mustFail: [...s.control.mustFail] } } : {}),
@@ -112,10 +115,10 @@ export function buildResults(input: {
   });
   const controls: ControlResult[] = [];
   for (const s of input.specs) {
-    for (const caseId of s.control?.mustFail ?? []) {
-      const c = cases.find((x) => x.project === s.name && x.id === caseId);
-      const actualStatus: Status = c?.status ?? 'skipped';
-      controls.push({ project: s.name, caseId, description: s.control?.description ?? '', expectedStatus: 'failed', actualStatus, caught: actualStatus === 'failed' });
+    // caught / missed / inconclusive from the declared rows: harness/faults/detection.ts
+    for (const decl of controlDecls(s.control)) {
+      const c = cases.find((x) => x.project === s.name && x.id === decl.caseId);
+      controls.push(judgeControl(s.name, s.control?.description ?? '', decl, c));
     }
   }
   const first = input.runtimes.find((r) => r.kubernetesVersion);

@@ -13,7 +13,7 @@ export const TIMEOUTS = {
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
   curlAttemptSec: 5,
   /** Expecting a drop: how long a probe waits before calling it a timeout. */
-  dropProbeSec: 3,
+  dropProbeSec: 2,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
   /** MetalLB assigning an address to a LoadBalancer Service. */
@@ -30,3 +30,21 @@ export const TIMEOUTS = {
 
 /** Convergence: this many consecutive successes count as "programmed". */
 export const CONSECUTIVE_SUCCESSES = 3;
+
+/**
+ * Converge, then measure: a probe path converges (this many consecutive expected outcomes),
+ * then `attempts` more requests are each judged. KPC_SAMPLES overrides the sample size
+ * (`npm run conformance -- --samples N`). Paths of one case run `concurrency` at a time.
+ */
+export const SAMPLING = {
+  consecutive: 2,
+  attempts: samplesFromEnv(process.env.KPC_SAMPLES),
+  concurrency: 4,
+} as const;
+
+function samplesFromEnv(v: string | undefined): number {
+  if (v === undefined || v === '') return 5;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`KPC_SAMPLES must be an integer from 1 to 100, not "${v}"`);
+  return n;
+}

@@ -1,15 +1,15 @@
 import { attachServiceRules, deployApp } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { ConvergenceError, converge } from '../../harness/judge/converge.ts';
-import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
-import { judge } from '../../harness/judge/judge.ts';
+import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import type { ExecResult } from '../../harness/probes/kube.ts';
 import { MY_NGINX, myNginxDeployment, parseResolved, resolveCommand, startNamespaceCurl } from '../../harness/apps/my-nginx.ts';
-import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { probeRow } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { TIMEOUTS } from '../../harness/run/timeouts.ts';
 
-const EXPECT: ExpectationTable<'pod-to-service-name'> = { rows: { 'pod-to-service-name': ANSWERS } };
+const ROW = 'pod in the namespace -> Service by name';
+const EXPECT: ExpectationTable<typeof ROW> = { rows: { [ROW]: ANSWERS } };
 
 defineCase({
   id: 'connecting-apps/dns',
@@ -38,20 +38,14 @@ defineCase({
     const addrs = parseResolved(resolved.stdout);
     ctx.rec.observe(`${MY_NGINX.name} resolved to ${addrs.join(', ') || 'nothing'} (exit ${resolved.exitCode})`);
     ctx.rec.check({
-      key: `DNS ${MY_NGINX.name} (from ${pod.label})`,
+      key: 'DNS: the Service name resolves to its ClusterIP',
+      proxyIndependent: true,
       expected: app.svc.clusterIP,
       observedEcho: addrs.join(', ') || `no address (exit ${resolved.exitCode})`,
       verdict: addrs.length === 1 && addrs[0] === app.svc.clusterIP ? 'ok' : 'mismatch',
     });
 
-    const expectation = expectationFor(EXPECT, ctx.mode, 'pod-to-service-name');
-    const url = `http://${MY_NGINX.name}/`;
-    const key = `curl pod in namespace -> ${url}`;
-    ctx.rec.expect(`${key}: ${describeExpectation(expectation)}`);
-    const res = await ctx.step(`curl ${url}`, () => probeOnce({ from: pod, url, expectation }));
-    await ctx.rec.text('echo', `${key}: response`, `${res.from} -> ${res.url}\nexit: ${res.exit}\nhttp: ${res.httpCode ?? '-'}\nremote: ${res.remoteIp ?? '-'}:${res.remotePort ?? '-'}\n${res.stderr ? `stderr: ${res.stderr}\n` : ''}\n${res.body}`);
-    const check = ctx.rec.check(judge(key, expectation, { curl: res }, { clientIp: pod.ip, receivingNodeAddresses: [] }));
-    ctx.rec.observe(`${key}: ${check.observedEcho} (connected to ${res.remoteIp ?? '?'})`);
+    await probeRow(ctx, { key: ROW, from: pod, url: `http://${MY_NGINX.name}/`, expectation: ctx.expectation(EXPECT, ROW) });
     await attachServiceRules(ctx, MY_NGINX.name, pod.node);
   },
 });

@@ -1,15 +1,16 @@
 import { attachServiceRules, deployApp } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
-import { judge } from '../../harness/judge/judge.ts';
+import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { MY_NGINX, myNginxDeployment } from '../../harness/apps/my-nginx.ts';
-import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { everyEndpointServed, probeRows } from '../../harness/judge/scenarios.ts';
+import { podRole } from '../../harness/apps/roles.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { TIMEOUTS } from '../../harness/run/timeouts.ts';
 import { endpointFacts } from '../../harness/probes/waits.ts';
 
 /** Every mode: a pod reaches my-nginx on its ClusterIP ("curl <CLUSTER-IP>:80 from any node"). */
-const EXPECT: ExpectationTable<'pod-to-clusterip'> = { rows: { 'pod-to-clusterip': ANSWERS } };
+type Row = 'pod on the endpoint node -> ClusterIP' | 'pod on a node without endpoint -> ClusterIP';
+const EXPECT: ExpectationTable<Row> = { rows: { 'pod on the endpoint node -> ClusterIP': ANSWERS, 'pod on a node without endpoint -> ClusterIP': ANSWERS } };
 
 defineCase({
   id: 'connecting-apps/endpoints-match-pods',
@@ -38,6 +39,7 @@ defineCase({
     ctx.rec.observe(`ready endpoint addresses: ${epIps.join(', ') || 'none'}; all endpoints: ${eps.map((e) => `${e.address}->${e.pod ?? '?'}`).join(', ')}`);
     ctx.rec.check({
       key: 'EndpointSlice addresses = pod IPs',
+      proxyIndependent: true,
       expected: podIps.join(', '),
       observedEcho: epIps.join(', ') || 'no ready endpoint',
       verdict: epIps.length === podIps.length && epIps.every((ip, i) => ip === podIps[i]) && eps.length === podIps.length ? 'ok' : 'mismatch',
@@ -46,22 +48,25 @@ defineCase({
     const wrongRefs = eps.filter((e) => byIp.get(e.address) !== e.pod);
     ctx.rec.check({
       key: 'endpoint targetRef = the pod with that IP',
+      proxyIndependent: true,
       expected: app.pods.map((p) => `${p.ip}->${p.name}`).join(', '),
       observedEcho: eps.map((e) => `${e.address}->${e.pod ?? 'no targetRef'}`).join(', '),
       verdict: wrongRefs.length === 0 ? 'ok' : 'mismatch',
     });
 
     const clients = await ctx.step('client pods on every node', () => ctx.clients());
-    const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
-    if (!from) throw new Error('no client pod');
-    const expectation = expectationFor(EXPECT, ctx.mode, 'pod-to-clusterip');
     const url = `http://${app.svc.clusterIP}:${MY_NGINX.servicePort}/`;
-    const key = `pod on ${from.node} -> ClusterIP ${app.svc.clusterIP}:${MY_NGINX.servicePort}`;
-    ctx.rec.expect(`${key}: ${describeExpectation(expectation)}`);
-    const res = await ctx.step(`curl ${url} from ${from.label}`, () => probeOnce({ from, url, expectation }));
-    await ctx.rec.text('echo', `${key}: response`, `${res.from} -> ${res.url}\nexit: ${res.exit}\nhttp: ${res.httpCode ?? '-'}\n${res.stderr ? `stderr: ${res.stderr}\n` : ''}\n${res.body}`);
-    const check = ctx.rec.check(judge(key, expectation, { curl: res }, { clientIp: from.ip, receivingNodeAddresses: [] }));
-    ctx.rec.observe(`${key}: ${check.observedEcho}`);
+    const endpointNodes = app.pods.map((p) => p.node);
+    const rows = await probeRows(
+      ctx,
+      [...clients.values()].map((from) => {
+        const key = `${podRole(from.node, endpointNodes)} -> ClusterIP` as Row;
+        return { key, from, url, expectation: ctx.expectation(EXPECT, key) };
+      }),
+    );
+    everyEndpointServed(ctx, rows, app.pods);
+    const from = [...clients.values()][0];
+    if (!from) throw new Error('no client pod');
     await attachServiceRules(ctx, MY_NGINX.name, from.node);
   },
 });

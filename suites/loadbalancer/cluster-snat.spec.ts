@@ -1,11 +1,11 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
-const EXPECT: ExpectationTable<'outside-to-lb'> = { rows: { 'outside-to-lb': ANSWERS_WITH_NODE_SNAT } };
+const EXPECT: ExpectationTable<'outside -> LB VIP (announcing node)'> = { rows: { 'outside -> LB VIP (announcing node)': ANSWERS_WITH_NODE_SNAT } };
 
 defineCase({
   id: 'loadbalancer/cluster-snat',
@@ -13,10 +13,10 @@ defineCase({
   source: SOURCES.sourceIp,
   needs: ['loadbalancer', 'capture', 'outside-client'],
   async run(ctx) {
-    const { app, lb, outside, url, announcer } = await echoBehindLoadBalancer(ctx, 'Cluster');
+    const { app, outside, url, announcer } = await echoBehindLoadBalancer(ctx, 'Cluster');
     await runSourceScenario(ctx, {
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: [{ key: `outside -> ${lb.lbIp}:80 (announced by ${announcer.node})`, from: outside, url, expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-lb'), receivingNode: announcer.node }],
+      probes: [{ key: 'outside -> LB VIP (announcing node)', from: outside, url, expectation: ctx.expectation(EXPECT, 'outside -> LB VIP (announcing node)'), receivingNode: announcer.node }],
     });
     await attachServiceRules(ctx, 'loadbalancer', announcer.node);
   },

@@ -1,11 +1,11 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS_LOCALLY_WITH_CLIENT_IP, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
-const EXPECT: ExpectationTable<'outside-to-lb'> = { rows: { 'outside-to-lb': ANSWERS_WITH_CLIENT_IP } };
+const EXPECT: ExpectationTable<'outside -> LB VIP (announcing node)'> = { rows: { 'outside -> LB VIP (announcing node)': ANSWERS_LOCALLY_WITH_CLIENT_IP } };
 
 defineCase({
   id: 'loadbalancer/local-preserves-client-ip',
@@ -13,16 +13,16 @@ defineCase({
   source: SOURCES.sourceIp,
   needs: ['loadbalancer', 'capture', 'outside-client'],
   async run(ctx) {
-    const { app, lb, outside, url, announcer, epNode } = await echoBehindLoadBalancer(ctx, 'Local');
+    const { app, outside, url, announcer, epNode } = await echoBehindLoadBalancer(ctx, 'Local');
     ctx.rec.check({
-      key: 'announcing node',
+      key: 'the announcing node has an endpoint',
       expected: `a node with a local endpoint (${epNode.name})`,
       observedEcho: announcer.node,
       verdict: app.pods.some((p) => p.node === announcer.node) ? 'ok' : 'mismatch',
     });
     await runSourceScenario(ctx, {
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: [{ key: `outside -> ${lb.lbIp}:80 (announced by ${announcer.node})`, from: outside, url, expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-lb'), receivingNode: announcer.node }],
+      probes: [{ key: 'outside -> LB VIP (announcing node)', from: outside, url, expectation: ctx.expectation(EXPECT, 'outside -> LB VIP (announcing node)'), receivingNode: announcer.node }],
     });
     await attachServiceRules(ctx, 'loadbalancer', announcer.node);
   },

@@ -1,12 +1,15 @@
 import { deployEcho } from '../../harness/apps/deploy.ts';
+import { nodeRole } from '../../harness/apps/roles.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
 const NODE_PORT = 30000;
-const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS } };
+type Row = 'outside -> endpoint node : fixed nodePort' | 'outside -> node without endpoint : fixed nodePort';
+const EXPECT: ExpectationTable<Row> = { rows: { 'outside -> endpoint node : fixed nodePort': ANSWERS, 'outside -> node without endpoint : fixed nodePort': ANSWERS } };
 
+/** Catches: a requested nodePort not honoured; a NodePort programmed on some nodes only. */
 defineCase({
   id: 'nodeport/fixed-port',
   title: `Type=NodePort with a chosen nodePort (${NODE_PORT}) answers on every node`,
@@ -23,10 +26,14 @@ defineCase({
       verdict: app.svc.ports[0]?.nodePort === NODE_PORT ? 'ok' : 'mismatch',
     });
     const outside = await ctx.step('start the outside client', () => ctx.outside());
+    const endpointNodes = app.pods.map((p) => p.node);
     await runSourceScenario(ctx, {
       capture: false,
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: ctx.cluster.nodes.map((n) => ({ key: `outside -> ${n.name}:${NODE_PORT}`, from: outside, url: `http://${n.ip}:${NODE_PORT}/`, expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-node'), receivingNode: n.name })),
+      probes: ctx.cluster.nodes.map((n) => {
+        const key = `outside -> ${nodeRole(n.name, endpointNodes)} : fixed nodePort` as Row;
+        return { key, from: outside, url: `http://${n.ip}:${NODE_PORT}/`, expectation: ctx.expectation(EXPECT, key), receivingNode: n.name };
+      }),
     });
   },
 });

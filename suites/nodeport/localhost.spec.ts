@@ -1,21 +1,24 @@
 import { deployEcho } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS, REJECTS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS, REJECTS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
+type Row = 'node -> its own address : nodePort' | 'node -> 127.0.0.1 : nodePort';
+
 /**
- * NodePort on the node's own 127.0.0.1. iptables and ipvs accept it (route_localnet); the
- * nftables mode does not, by design (KEP-3866), so nothing listens there: the kernel resets.
+ * NodePort on the node's own 127.0.0.1: answered where the implementation declares
+ * `nodePortOnLocalhost` (kube-proxy iptables, via route_localnet); refused elsewhere (nftables
+ * by design, KEP-3866; ipvs, disabled upstream in kubernetes PR #101023): nothing listens there.
  */
-const EXPECT: ExpectationTable<'node-localhost'> = {
-  rows: { 'node-localhost': ANSWERS },
-  byMode: { nftables: { 'node-localhost': REJECTS } },
+const EXPECT: ExpectationTable<Row> = {
+  rows: { 'node -> its own address : nodePort': ANSWERS, 'node -> 127.0.0.1 : nodePort': (b) => (b.nodePortOnLocalhost ? ANSWERS : REJECTS) },
 };
 
+/** Catches: localhost NodePorts answered where the implementation declares them off (or missing where declared on). */
 defineCase({
   id: 'nodeport/localhost',
-  title: 'A NodePort on 127.0.0.1 of a node: answered in iptables/ipvs mode, refused in nftables mode',
+  title: "A NodePort on a node's 127.0.0.1: answered or refused as the implementation declares (iptables: answered; nftables, ipvs: refused)",
   source: SOURCES.virtualIps,
   needs: ['node-access'],
   async run(ctx) {
@@ -24,13 +27,13 @@ defineCase({
     const app = await deployEcho(ctx, [epNode.name], { name: 'nodeport', type: 'NodePort', ports: [{ port: 80, targetPort: 8080 }] });
     const nodePort = app.svc.ports[0]?.nodePort;
     if (!nodePort) throw new Error('the Service got no nodePort');
-    // Programmed first: the node's own address must answer before localhost is judged.
+    ctx.rec.expect(`declared: nodePortOnLocalhost = ${ctx.behaviour.nodePortOnLocalhost} (${ctx.impl.behaviourSources.nodePortOnLocalhost})`);
     await runSourceScenario(ctx, {
       capture: false,
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
       probes: ctx.cluster.nodes.flatMap((n) => [
-        { key: `node ${n.name} -> ${n.ip}:${nodePort}`, from: ctx.node(n.name), url: `http://${n.ip}:${nodePort}/`, expectation: ANSWERS, receivingNode: n.name },
-        { key: `node ${n.name} -> 127.0.0.1:${nodePort}`, from: ctx.node(n.name), url: `http://127.0.0.1:${nodePort}/`, expectation: expectationFor(EXPECT, ctx.mode, 'node-localhost'), receivingNode: n.name },
+        { key: 'node -> its own address : nodePort', from: ctx.node(n.name), url: `http://${n.ip}:${nodePort}/`, expectation: ctx.expectation(EXPECT, 'node -> its own address : nodePort'), receivingNode: n.name },
+        { key: 'node -> 127.0.0.1 : nodePort', from: ctx.node(n.name), url: `http://127.0.0.1:${nodePort}/`, expectation: ctx.expectation(EXPECT, 'node -> 127.0.0.1 : nodePort'), receivingNode: n.name },
       ]),
     });
   },

@@ -1,10 +1,11 @@
 import { deployApp } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { nodeRole } from '../../harness/apps/roles.ts';
 import { MY_NGINX } from '../../harness/apps/my-nginx.ts';
 import { HTTPS_SERVICE_PORTS, NGINX_HTTPS, generateCert, myNginxHttpsDeployment, nginxConfigMap, serviceDnsNames, tlsSecret } from '../../harness/apps/nginx-https.ts';
 import { answered, curl } from '../../harness/probes/curl.ts';
-import { probeOnce } from '../../harness/judge/scenarios.ts';
+import { probeRows } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
 /** Both ports of a two-port NodePort Service answer on every node. */
@@ -37,24 +38,27 @@ defineCase({
       const r = await outside.run(['sh', '-c', `printf '%s' '${cert.certPem}' > ${CA_PATH}`], 10_000);
       if (r.exitCode !== 0) throw new Error(`writing ${CA_PATH} failed: ${r.stderr}`);
     });
-    for (const n of ctx.cluster.nodes) {
-      const probes = [
-        { row: 'http' as const, url: `http://${n.ip}:${httpPort}/`, args: [] as string[] },
-        // Verify the certificate: the name must match, so resolve my-nginx to the node.
-        { row: 'https' as const, url: `https://${MY_NGINX.name}:${httpsPort}/`, args: ['--cacert', CA_PATH, '--resolve', `${MY_NGINX.name}:${httpsPort}:${n.ip}`] },
-      ];
-      for (const p of probes) {
-        const exp = expectationFor(EXPECT, ctx.mode, p.row);
-        const key = `outside -> ${n.name}:${p.row === 'http' ? httpPort : httpsPort} (${p.row})`;
-        const r = await ctx.step(`curl ${key}`, () => probeOnce({ from: outside, url: p.url, expectation: exp, curlArgs: p.args }));
-        await ctx.rec.text('echo', `${key}: response`, `${r.from} -> ${r.url} ${r.args.join(' ')}\nexit: ${r.exit}\nhttp: ${r.httpCode ?? '-'}\n${r.stderr ? `stderr: ${r.stderr}\n` : ''}\n${r.body.slice(0, 2000)}`);
-        ctx.rec.expect(`${key}: HTTP 200${p.row === 'https' ? ' over verified TLS' : ''}`);
-        ctx.rec.observe(`${key}: exit ${r.exit}, HTTP ${r.httpCode ?? '-'}`);
-        ctx.rec.check({ key, expected: `HTTP 200${p.row === 'https' ? ', certificate verified' : ''}`, observedEcho: `exit ${r.exit}, HTTP ${r.httpCode ?? '-'}`, verdict: answered(r) && r.httpCode === 200 ? 'ok' : 'mismatch' });
-      }
-    }
+    const endpointNodes = app.pods.map((p) => p.node);
+    const paths = ctx.cluster.nodes.flatMap((n) => [
+      { node: n, row: 'http' as const, url: `http://${n.ip}:${httpPort}/`, args: [] as string[] },
+      // Verify the certificate: the name must match, so resolve my-nginx to the node.
+      { node: n, row: 'https' as const, url: `https://${MY_NGINX.name}:${httpsPort}/`, args: ['--cacert', CA_PATH, '--resolve', `${MY_NGINX.name}:${httpsPort}:${n.ip}`] },
+    ]);
+    await probeRows(
+      ctx,
+      paths.map((p) => ({
+        key: `outside -> ${nodeRole(p.node.name, endpointNodes)} : ${p.row} nodePort`,
+        from: outside,
+        url: p.url,
+        curlArgs: p.args,
+        via: p.node.name,
+        expectation: ctx.expectation(EXPECT, p.row),
+        expected: `HTTP 200${p.row === 'https' ? ', certificate verified' : ''}`,
+      })),
+      (r, p) => ({ key: p.key, expected: p.expected ?? '', observedEcho: `exit ${r.exit}, HTTP ${r.httpCode ?? '-'}`, verdict: answered(r) && r.httpCode === 200 ? 'ok' : 'mismatch' }),
+    );
     // The https port really is TLS: plain http to it must not get a 200.
     const plain = await ctx.step('plain http to the https nodePort (must not be served as http)', () => curl(outside, `http://${ctx.cluster.nodes[0]?.ip}:${httpsPort}/`));
-    ctx.rec.check({ key: `outside -> ${ctx.cluster.nodes[0]?.name}:${httpsPort} (plain http)`, expected: 'not HTTP 200 (the port speaks TLS)', observedEcho: `exit ${plain.exit}, HTTP ${plain.httpCode ?? '-'}`, verdict: plain.httpCode === 200 ? 'mismatch' : 'ok' });
+    ctx.rec.check({ key: 'outside -> a node : https nodePort spoken to as plain http', expected: 'not HTTP 200 (the port speaks TLS)', observedEcho: `exit ${plain.exit}, HTTP ${plain.httpCode ?? '-'}`, verdict: plain.httpCode === 200 ? 'mismatch' : 'ok' });
   },
 });

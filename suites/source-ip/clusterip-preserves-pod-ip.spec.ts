@@ -1,33 +1,36 @@
 import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { podRole } from '../../harness/apps/roles.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS_WITH_CLIENT_IP, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
-/** Pod -> ClusterIP: no SNAT, whichever node the client pod runs on (every mode). */
-const EXPECT: ExpectationTable<'pod-same-node' | 'pod-other-node'> = {
-  rows: { 'pod-same-node': ANSWERS_WITH_CLIENT_IP, 'pod-other-node': ANSWERS_WITH_CLIENT_IP },
+type Row = 'pod on the endpoint node -> ClusterIP' | 'pod on a node without endpoint -> ClusterIP';
+
+/** Pod -> ClusterIP: no SNAT, whichever node the client pod runs on (every implementation). */
+const EXPECT: ExpectationTable<Row> = {
+  rows: { 'pod on the endpoint node -> ClusterIP': ANSWERS_WITH_CLIENT_IP, 'pod on a node without endpoint -> ClusterIP': ANSWERS_WITH_CLIENT_IP },
 };
 
+/** Catches: SNAT of pod-to-ClusterIP traffic (masqueradeAll, a masquerade rule matching too much). */
 defineCase({
   id: 'source-ip/clusterip-preserves-pod-ip',
-  title: 'Type=ClusterIP: the endpoint sees the client pod IP',
+  title: 'Type=ClusterIP: the endpoint sees the client pod IP, from a pod on every node',
   source: SOURCES.sourceIp,
   needs: ['capture', 'multi-node'],
   async run(ctx) {
-    const [epNode, otherNode] = ctx.workers;
-    if (!epNode || !otherNode) throw new Error('needs two worker nodes');
+    const epNode = ctx.workers[0];
+    if (!epNode) throw new Error('needs a worker node');
     const app = await deployEcho(ctx, [epNode.name], { name: 'clusterip', ports: [{ port: 80, targetPort: 8080 }] });
     const clients = await ctx.step('client pods on every node', () => ctx.clients());
     const url = `http://${app.svc.clusterIP}:80/`;
-    const probe = (key: 'pod-same-node' | 'pod-other-node', node: string) => {
-      const from = clients.get(node);
-      if (!from) throw new Error(`no client pod on ${node}`);
-      return { key: `pod on ${node} (${key === 'pod-same-node' ? 'endpoint node' : 'other node'}) -> ClusterIP`, from, url, expectation: expectationFor(EXPECT, ctx.mode, key), receivingNode: node };
-    };
+    const endpointNodes = app.pods.map((p) => p.node);
     await runSourceScenario(ctx, {
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: [probe('pod-same-node', epNode.name), probe('pod-other-node', otherNode.name)],
+      probes: [...clients.values()].map((from) => {
+        const key = `${podRole(from.node, endpointNodes)} -> ClusterIP` as Row;
+        return { key, from, url, expectation: ctx.expectation(EXPECT, key), receivingNode: from.node };
+      }),
     });
     await attachServiceRules(ctx, 'clusterip', epNode.name);
   },

@@ -1,15 +1,21 @@
 import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { nodeRole } from '../../harness/apps/roles.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_NODE_SNAT, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
-/** externalTrafficPolicy: Cluster — every node answers, and SNATs to one of its own addresses. */
-const EXPECT: ExpectationTable<'outside-to-node'> = { rows: { 'outside-to-node': ANSWERS_WITH_NODE_SNAT } };
+type Row = 'outside -> endpoint node : nodePort' | 'outside -> node without endpoint : nodePort';
 
+/** externalTrafficPolicy: Cluster — every node answers, and SNATs to one of its own addresses. */
+const EXPECT: ExpectationTable<Row> = {
+  rows: { 'outside -> endpoint node : nodePort': ANSWERS_WITH_NODE_SNAT, 'outside -> node without endpoint : nodePort': ANSWERS_WITH_NODE_SNAT },
+};
+
+/** Catches: external traffic not SNATed; NodePort missing on some nodes; no forwarding to a remote endpoint. */
 defineCase({
   id: 'source-ip/nodeport-cluster-snat',
-  title: 'Type=NodePort, externalTrafficPolicy=Cluster: every node answers and the source is SNATed to the receiving node',
+  title: 'Type=NodePort, externalTrafficPolicy=Cluster (the tutorial\'s one replica): every node answers and the source is SNATed to the receiving node',
   source: SOURCES.sourceIp,
   needs: ['capture', 'outside-client'],
   async run(ctx) {
@@ -19,15 +25,13 @@ defineCase({
     const nodePort = app.svc.ports[0]?.nodePort;
     if (!nodePort) throw new Error('the Service got no nodePort');
     const outside = await ctx.step('start the outside client', () => ctx.outside());
+    const endpointNodes = app.pods.map((p) => p.node);
     await runSourceScenario(ctx, {
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: ctx.cluster.nodes.map((n) => ({
-        key: `outside -> ${n.name}:${nodePort}${n.name === epNode.name ? ' (endpoint node)' : ''}`,
-        from: outside,
-        url: `http://${n.ip}:${nodePort}/`,
-        expectation: expectationFor(EXPECT, ctx.mode, 'outside-to-node'),
-        receivingNode: n.name,
-      })),
+      probes: ctx.cluster.nodes.map((n) => {
+        const key = `outside -> ${nodeRole(n.name, endpointNodes)} : nodePort` as Row;
+        return { key, from: outside, url: `http://${n.ip}:${nodePort}/`, expectation: ctx.expectation(EXPECT, key), receivingNode: n.name };
+      }),
     });
     await attachServiceRules(ctx, 'nodeport', epNode.name);
   },

@@ -1,17 +1,21 @@
 import { deployEcho, attachServiceRules } from '../../harness/apps/deploy.ts';
+import { nodeRole } from '../../harness/apps/roles.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_CLIENT_IP, DROPS, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { ANSWERS_LOCALLY_WITH_CLIENT_IP, DROPS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
-/** externalTrafficPolicy: Local — only nodes with an endpoint answer, and without SNAT. */
-const EXPECT: ExpectationTable<'node-with-endpoint' | 'node-without-endpoint'> = {
-  rows: { 'node-with-endpoint': ANSWERS_WITH_CLIENT_IP, 'node-without-endpoint': DROPS },
+type Row = 'outside -> endpoint node : nodePort' | 'outside -> node without endpoint : nodePort';
+
+/** externalTrafficPolicy: Local — only nodes with an endpoint answer, without SNAT; others drop. */
+const EXPECT: ExpectationTable<Row> = {
+  rows: { 'outside -> endpoint node : nodePort': ANSWERS_LOCALLY_WITH_CLIENT_IP, 'outside -> node without endpoint : nodePort': DROPS },
 };
 
+/** Catches: externalTrafficPolicy Local ignored (forwarded and SNATed, or answered by a remote endpoint). */
 defineCase({
   id: 'source-ip/nodeport-local-preserves-client-ip',
-  title: "Type=NodePort, externalTrafficPolicy=Local: nodes with an endpoint answer with the client's IP, others drop",
+  title: "Type=NodePort, externalTrafficPolicy=Local (the tutorial's one replica): nodes with an endpoint answer with the client's IP, others drop",
   source: SOURCES.sourceIp,
   needs: ['capture', 'outside-client'],
   async run(ctx) {
@@ -21,14 +25,12 @@ defineCase({
     const nodePort = app.svc.ports[0]?.nodePort;
     if (!nodePort) throw new Error('the Service got no nodePort');
     const outside = await ctx.step('start the outside client', () => ctx.outside());
-    const hasEndpoint = new Set(app.pods.map((p) => p.node));
-    // Nodes with an endpoint first: their answer also proves the Service is programmed.
-    const nodes = [...ctx.cluster.nodes].sort((a, b) => Number(hasEndpoint.has(b.name)) - Number(hasEndpoint.has(a.name)));
+    const endpointNodes = app.pods.map((p) => p.node);
     await runSourceScenario(ctx, {
       endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-      probes: nodes.map((n) => {
-        const row = hasEndpoint.has(n.name) ? 'node-with-endpoint' : 'node-without-endpoint';
-        return { key: `outside -> ${n.name}:${nodePort} (${row.replace(/-/g, ' ')})`, from: outside, url: `http://${n.ip}:${nodePort}/`, expectation: expectationFor(EXPECT, ctx.mode, row), receivingNode: n.name };
+      probes: ctx.cluster.nodes.map((n) => {
+        const key = `outside -> ${nodeRole(n.name, endpointNodes)} : nodePort` as Row;
+        return { key, from: outside, url: `http://${n.ip}:${nodePort}/`, expectation: ctx.expectation(EXPECT, key), receivingNode: n.name };
       }),
     });
     await attachServiceRules(ctx, 'nodeport', epNode.name);

@@ -4,7 +4,10 @@
  *      and Debian packages, see docs/airgapped.md);
  *   2. the cluster smoke test (iptables and nftables clusters come up and work);
  *   3. the conformance suite on every project (iptables, nftables, ipvs, the negative control),
- *      then checks the results: every control caught, every skip carries a reason.
+ *      then checks the results: every control caught, every skip carries a reason;
+ *   4. the fault catalogue on iptables (`npm run conformance -- --faults --modes iptables`, after
+ *      `npm run images -- --faults`): fails when any fault is missed or inconclusive.
+ *      KPC_E2E_FAULT_MODES=iptables,nftables widens it; KPC_E2E_FAULT_MODES=none skips it.
  * Ends with one line "e2e: N passed, N failed, N skipped" for CI.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,14 +44,14 @@ function checkResults(): void {
   }
   const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
   const problems: string[] = [];
-  for (const c of r.controls) if (!c.caught) problems.push(`control ${c.project}/${c.caseId} was not caught (status ${c.actualStatus})`);
+  for (const c of r.controls) if (!c.caught) problems.push(`control ${c.project}/${c.caseId} was ${c.verdict ?? 'not caught'} (status ${c.actualStatus}${c.reason ? `: ${c.reason}` : ''})`);
   if (r.controls.length === 0) problems.push('no negative control ran');
   for (const c of r.cases) if ((c.status === 'skipped' || c.status === 'not-supported') && !c.reason) problems.push(`${c.project}/${c.id} ${c.status} without a reason`);
   // Case results count one each; a negative control's required failure counts as a pass.
   const isControl = (c: { project: string; id: string }) => r.controls.some((x) => x.project === c.project && x.caseId === c.id);
   for (const c of r.cases) {
     if (c.status === 'skipped' || c.status === 'not-supported') skipped += 1;
-    else if (c.status === 'passed' || (isControl(c) && c.status === 'failed')) cases.passed += 1;
+    else if (c.status === 'passed' || (isControl(c) && r.controls.some((x) => x.project === c.project && x.caseId === c.id && x.caught))) cases.passed += 1;
     else cases.failed += 1;
   }
   console.log(`[e2e] results: ${r.cases.length} case results; totals ${JSON.stringify(r.totals)}; controls caught ${r.controls.filter((c) => c.caught).length}/${r.controls.length}`);
@@ -64,6 +67,11 @@ async function main(): Promise<void> {
     await stage('cluster smoke', 'node', ['--import', 'tsx', '--test', 'test/e2e/cluster-smoke.test.ts'], { KPC_SMOKE_REQUIRE: '1' });
     await stage('conformance', 'npm', ['run', 'conformance']);
     checkResults();
+    const faultModes = process.env.KPC_E2E_FAULT_MODES ?? 'iptables';
+    if (faultModes !== 'none' && (await stage('fault images', 'npm', ['run', 'images', '--', '--faults']))) {
+      // Adds the detection table to the conformance report; exit 1 on any missed or inconclusive fault.
+      await stage('fault catalogue', 'npm', ['run', 'conformance', '--', '--faults', '--modes', faultModes, '--add-to-report']);
+    }
   }
   // Stages that failed count as failures on top of the case results.
   console.log(`\ne2e: ${cases.passed} passed, ${cases.failed + failed} failed, ${skipped} skipped`);

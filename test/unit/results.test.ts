@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildResults, statusOf, type FinishedTest } from '../../harness/run/results.ts';
 import { PROJECTS } from '../../harness/run/projects.ts';
+import { RESULTS_SCHEMA_VERSION } from '../../reports/model.ts';
 
 const base: FinishedTest = { title: 'source-ip/clusterip-preserves-pod-ip', project: 'iptables', pwStatus: 'passed', expectedStatus: 'passed', durationMs: 1200, attempts: 1 };
 
@@ -25,7 +26,7 @@ test('buildResults: totals, projects, and a control that was caught or missed', 
     { ...base, project: 'iptables-masquerade-all', pwStatus: 'failed', errorMessage: 'unexpected source', payload: { id: 'source-ip/clusterip-preserves-pod-ip', title: '', source: { title: '', url: '' }, project: 'iptables-masquerade-all', proxyMode: 'iptables', expected: '', observed: '', checks: [], steps: [], evidence: [], failureKind: 'verdict' } },
   ];
   const r = buildResults({ tests, specs, runtimes: [{ project: 'iptables', kubernetesVersion: 'v1.34.4', proxyMode: 'iptables' }], startedAt: new Date(0), durationMs: 5, command: 'npm run conformance', toolVersion: '0.1.0' });
-  assert.equal(r.schemaVersion, '1.1.0');
+  assert.equal(r.schemaVersion, RESULTS_SCHEMA_VERSION);
   assert.deepEqual(r.totals, { passed: 2, failed: 1, error: 0, skipped: 0, 'not-supported': 0 });
   assert.equal(r.run.kubernetesVersion, 'v1.34.4');
   assert.deepEqual(r.controls.map((c) => [c.project, c.caseId, c.caught]), [['iptables-masquerade-all', 'source-ip/clusterip-preserves-pod-ip', true]]);

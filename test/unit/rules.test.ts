@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import {
   addedRulesFor,
   diffRulesets,
-  extractServiceRules,
   iptablesServiceRules,
   nftAsCommands,
   nftServiceRules,
@@ -18,6 +17,9 @@ import {
   parseNumgenVmap,
   splitIptablesArgs,
 } from '../../harness/probes/rules.ts';
+import { iptables } from '../../harness/implementations/iptables.ts';
+import { ipvs } from '../../harness/implementations/ipvs.ts';
+import { nftables } from '../../harness/implementations/nftables.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/rules/${name}`, import.meta.url), 'utf8');
 const IPT = fixture('iptables-save.txt');
@@ -195,10 +197,10 @@ test('nft: session affinity sets belong to the Service', () => {
   assert.match(r.text, /^set affinity-/);
 });
 
-test('extractServiceRules picks the dump format by mode', () => {
-  assert.equal(extractServiceRules(IPT, 'iptables', 'kpc-dist', 'kuard'), iptablesServiceRules(IPT, { namespace: 'kpc-dist', name: 'kuard' }).text);
-  assert.equal(extractServiceRules(NFT, 'nftables', 'kpc-dist', 'kuard'), nftServiceRules(NFT, { namespace: 'kpc-dist', name: 'kuard' }).text);
-  assert.equal(extractServiceRules(NFT, 'nftables', 'nope', 'nope'), '');
+test("each kube-proxy implementation's dataplane reads its own dump format", () => {
+  assert.equal(iptables.dataplane.serviceRules(IPT, { namespace: 'kpc-dist', name: 'kuard' }), iptablesServiceRules(IPT, { namespace: 'kpc-dist', name: 'kuard' }).text);
+  assert.equal(nftables.dataplane.serviceRules(NFT, { namespace: 'kpc-dist', name: 'kuard' }), nftServiceRules(NFT, { namespace: 'kpc-dist', name: 'kuard' }).text);
+  assert.equal(nftables.dataplane.serviceRules(NFT, { namespace: 'nope', name: 'nope' }), '');
 });
 
 // ipvsadm is not usable here (no ip_vs in this kernel): a hand-written `ipvsadm -Ln` in its documented layout.
@@ -214,7 +216,7 @@ UDP  10.96.0.10:53 rr
   -> 10.244.0.2:53                Masq    1      0          0
 `;
 
-test('ipvs: virtual servers and real servers; extractServiceRules finds them by address', () => {
+test('ipvs: virtual servers and real servers; the ipvs dataplane finds them by address', () => {
   const vs = parseIpvsadm(IPVSADM);
   assert.deepEqual(
     vs.map((v) => [v.protocol, v.address, v.scheduler, v.realServers.map((r) => r.address)]),
@@ -225,7 +227,7 @@ test('ipvs: virtual servers and real servers; extractServiceRules finds them by 
     ],
   );
   const dump = `# ipvsadm -Ln\n${IPVSADM}\n# iptables-save\n${IPT_LEGACY_NAT}`;
-  const text = extractServiceRules(dump, 'ipvs', 'kpc-dist', 'kuard', { ipvsAddresses: ['10.96.45.10:80'] });
+  const text = ipvs.dataplane.serviceRules(dump, { namespace: 'kpc-dist', name: 'kuard', addresses: ['10.96.45.10:80'] });
   assert.match(text, /^# ipvsadm -Ln\nTCP {2}10\.96\.45\.10:80 rr\n {2}-> 10\.244\.1\.5:8080/);
   assert.ok(!text.includes('10.96.0.1:443'));
 });

@@ -1,0 +1,14 @@
+/** Choosing an external IP for a Service: free on the nodes' Docker network and unclaimed in the cluster. */
+import type { CaseContext } from '../run/fixtures.ts';
+import { dockerNetworkAddresses } from '../run/cluster-under-test.ts';
+import { pickFreeAddress } from './addresses.ts';
+
+export async function freeExternalIp(ctx: CaseContext): Promise<string> {
+  const network = ctx.cluster.network;
+  if (!network) throw new Error('needs the nodes on a Docker network');
+  const services = (await ctx.kube.core.listServiceForAllNamespaces()).items;
+  const claimed = services.flatMap((s) => [...(s.spec?.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '')]).filter(Boolean);
+  const ip = pickFreeAddress(network.subnet, [...(await dockerNetworkAddresses(network.name)), ...claimed]);
+  ctx.rec.observe(`external IP chosen from ${network.subnet}: ${ip}`);
+  return ip;
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--keep-clusters] [--add-to-report]`
+ *
+ * Runs the whole catalogue against every fault of clusters/faults/catalogue.json on one warm
+ * kind cluster per mode (harness/faults/runner.ts), writes the detection table into
+ * <report>/results.json (`faults`) and re-renders the report. Exit 0 only when every fault was
+ * caught by the case(s) it names; missed and inconclusive faults fail the run.
+ *   --add-to-report  add the table to the results.json already there (the conformance run's);
+ *                    default: the baselines of this run become the report's cases.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
+import { isProxyMode, type ProxyMode } from '../../clusters/proxy-mode.ts';
+import type { FaultsSection, Results } from '../../reports/model.ts';
+import { faultsExitCode } from '../faults/detection.ts';
+import { baselineResults, FaultRunner } from '../faults/runner.ts';
+import { REPORT_DIR } from '../run/recorder.ts';
+
+export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--keep-clusters] [--add-to-report]`;
+
+export async function runFaults(argv: string[]): Promise<number> {
+  const { values: a } = parseArgs({
+    args: argv,
+    options: {
+      faults: { type: 'boolean', default: true },
+      modes: { type: 'string', default: 'iptables,nftables' },
+      'only-faults': { type: 'string' },
+      'keep-clusters': { type: 'boolean', default: false },
+      'add-to-report': { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  });
+  const modes = (a.modes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = modes.filter((m) => !isProxyMode(m) || m === 'ipvs');
+  if (bad.length || !modes.length) throw new Error(`--modes for faults: iptables and/or nftables (not ${bad.join(', ') || 'nothing'})`);
+  await ensureDocker();
+  if (!builtNodeImage()?.complete) throw new Error('no complete node image is built yet: run `npm run images -- --faults` first');
+  const command = `npm run conformance -- ${argv.join(' ')}`.trim();
+  const runner = new FaultRunner({
+    modes: modes as ProxyMode[],
+    ...(a['only-faults'] ? { only: a['only-faults'].split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    reportDir: REPORT_DIR,
+    keepClusters: a['keep-clusters'] ?? false,
+    command,
+    log: (l) => console.log(l),
+  });
+  const onSignal = (sig: NodeJS.Signals) => runner.interrupt(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let section: FaultsSection;
+  try {
+    section = await runner.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const file = path.join(REPORT_DIR, 'results.json');
+  const results = a['add-to-report'] && existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Results) : await resultsFromBaselines(section);
+  if (results) {
+    const { RESULTS_SCHEMA_VERSION } = await import('../../reports/model.ts');
+    const out: Results = { ...results, schemaVersion: RESULTS_SCHEMA_VERSION, faults: section };
+    await mkdir(REPORT_DIR, { recursive: true });
+    await writeFile(file, JSON.stringify(out, null, 2));
+    const { writeViews } = await import('../../reports/views.ts');
+    await writeViews(out, REPORT_DIR);
+  }
+  console.log('');
+  for (const s of section.score) console.log(`faults ${s.mode}: ${s.caught}/${s.total} caught (${s.total ? Math.round((100 * s.caught) / s.total) : 0}%)`);
+  for (const g of section.gaps) console.log(`  GAP ${g.mode} ${g.fault} (${g.kind}): ${g.detail}`);
+  console.log(`faults: ${Math.round(section.durationMs / 1000)} s; report: ${path.join(REPORT_DIR, 'index.html')} (Controls view)`);
+  return faultsExitCode(section);
+}
+
+async function resultsFromBaselines(section: FaultsSection): Promise<Results | undefined> {
+  const base = await baselineResults(REPORT_DIR, section.modes);
+  if (!base.length) return undefined;
+  const { mergeResults } = await import('../../reports/merge.ts');
+  const merged = mergeResults(base);
+  // Evidence paths of the baselines are relative to their own directories.
+  const prefix = (mode: string) => path.join('faults', `baseline-${mode}`);
+  return {
+    ...merged,
+    run: { ...merged.run, command: section.command },
+    cases: merged.cases.map((c) => ({ ...c, evidence: c.evidence.map((e) => (e.path ? { ...e, path: path.join(prefix(c.project), e.path) } : e)) })),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Puts a fault image into the kube-system/kube-proxy DaemonSet of a kind cluster and takes it
+ * out again. The original image is remembered in an annotation on the DaemonSet, so a run that
+ * died (kill -9, power loss) is repaired by the next one: `restoreIfFaulty` runs first.
+ */
+import { execa } from 'execa';
+import { kubectl } from '../../clusters/cluster.ts';
+import { kubectlBinary, nodeContainers } from '../../clusters/kind.ts';
+
+export const ORIGINAL_IMAGE_ANNOTATION = 'kpc.local/original-kube-proxy-image';
+export const FAULT_ANNOTATION = 'kpc.local/fault';
+const FAULT_IMAGE = /\/kube-proxy-fault:/;
+
+export interface Budget {
+  rolloutMs: number;
+  healthyMs: number;
+}
+export const BUDGET: Budget = { rolloutMs: 180_000, healthyMs: 120_000 };
+
+/** A failure of the environment while swapping images: never a proxy verdict. */
+export class SwapError extends Error {
+  override readonly name = 'SwapError';
+}
+
+interface DsView {
+  image: string;
+  annotations: Record<string, string>;
+}
+
+async function readDs(kubeconfig: string): Promise<DsView> {
+  const raw = await kubectl(kubeconfig, ['-n', 'kube-system', 'get', 'daemonset', 'kube-proxy', '-o', 'json']);
+  const ds = JSON.parse(raw) as { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } } };
+  const c = ds.spec?.template?.spec?.containers?.find((x) => x.name === 'kube-proxy');
+  if (!c) throw new SwapError('kube-system/kube-proxy has no container named kube-proxy');
+  return { image: c.image, annotations: ds.metadata?.annotations ?? {} };
+}
+
+export function isFaultImage(image: string): boolean {
+  return FAULT_IMAGE.test(image);
+}
+
+/** docker save | ctr import into every node of the cluster (no registry involved). */
+export async function loadImageIntoNodes(cluster: string, image: string): Promise<void> {
+  const nodes = (await nodeContainers(cluster)).filter((n) => n.role !== 'external-load-balancer' && n.running);
+  if (!nodes.length) throw new SwapError(`cluster ${cluster} has no running node`);
+  for (const n of nodes) {
+    const have = await execa('docker', ['exec', n.name, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q', `name==${image}`], { reject: false });
+    if (have.exitCode === 0 && have.stdout.trim() === image) continue;
+    const r = await execa('bash', ['-c', 'set -o pipefail; docker save "$1" | docker exec -i "$2" ctr -n k8s.io images import -', 'bash', image, n.name], { reject: false });
+    if (r.exitCode !== 0) throw new SwapError(`importing ${image} into ${n.name} failed: ${r.stderr || r.stdout}`);
+  }
+}
+
+async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>): Promise<void> {
+  const patch = {
+    metadata: { annotations },
+    spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }] } } },
+  };
+  await kubectl(kubeconfig, ['-n', 'kube-system', 'patch', 'daemonset', 'kube-proxy', '--type', 'strategic', '-p', JSON.stringify(patch)]);
+}
+
+/** Waits for the rollout and for :10256/healthz = 200 on every node. */
+export async function waitHealthy(cluster: string, kubeconfig: string, image: string, budget: Budget = BUDGET): Promise<void> {
+  const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'rollout', 'status', 'daemonset/kube-proxy', `--timeout=${Math.round(budget.rolloutMs / 1000)}s`], { reject: false });
+  if (r.exitCode !== 0) throw new SwapError(`kube-proxy rollout to ${image} did not finish: ${r.stderr || r.stdout}`);
+  const pods = JSON.parse(await kubectl(kubeconfig, ['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy', '-o', 'json'])) as {
+    items: Array<{ metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName: string; containers: Array<{ image: string }> } }>;
+  };
+  const stale = pods.items.filter((p) => !p.metadata.deletionTimestamp && p.spec.containers[0]?.image !== image);
+  if (stale.length) throw new SwapError(`kube-proxy pods still on another image: ${stale.map((p) => `${p.metadata.name} (${p.spec.containers[0]?.image})`).join(', ')}`);
+  const nodes = (await nodeContainers(cluster)).filter((n) => n.role !== 'external-load-balancer');
+  const deadline = Date.now() + budget.healthyMs;
+  for (const n of nodes) {
+    for (;;) {
+      const h = await execa('docker', ['exec', n.name, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', 'http://127.0.0.1:10256/healthz'], { reject: false });
+      if (h.stdout.trim() === '200') break;
+      if (Date.now() > deadline) throw new SwapError(`kube-proxy on ${n.name} is not healthy (:10256/healthz answered ${h.stdout.trim() || `exit ${h.exitCode}`})`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+}
+
+/** Switches kube-proxy to a fault image and waits until it runs healthy on every node. */
+export async function applyFault(cluster: string, kubeconfig: string, fault: string, image: string): Promise<void> {
+  const ds = await readDs(kubeconfig);
+  const original = ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? (isFaultImage(ds.image) ? undefined : ds.image);
+  if (!original) throw new SwapError(`kube-proxy runs fault image ${ds.image} and no original image is recorded: restore it by hand`);
+  await loadImageIntoNodes(cluster, image);
+  await setImage(kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: original, [FAULT_ANNOTATION]: fault });
+  await waitHealthy(cluster, kubeconfig, image);
+}
+
+/**
+ * Puts the original image back when the DaemonSet runs a fault (this run's, or one left by a
+ * run that died). Returns the image it restored, or undefined when nothing was to do.
+ */
+export async function restoreIfFaulty(cluster: string, kubeconfig: string, fallbackImage: string): Promise<string | undefined> {
+  const ds = await readDs(kubeconfig);
+  if (!isFaultImage(ds.image) && !ds.annotations[FAULT_ANNOTATION]) return undefined;
+  const original = ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? fallbackImage;
+  await setImage(kubeconfig, original, { [ORIGINAL_IMAGE_ANNOTATION]: null, [FAULT_ANNOTATION]: null });
+  await waitHealthy(cluster, kubeconfig, original);
+  return original;
+}

@@ -1,0 +1,201 @@
+/**
+ * The fault run: for each mode, one warm kind cluster; the whole catalogue once with the real
+ * kube-proxy (baseline), then once per fault with the fault's kube-proxy image in the DaemonSet.
+ * Every Playwright run writes its own report under <report>/faults/<fault>-<mode>/. The original
+ * image is put back after each fault, on Ctrl-C / SIGTERM, and first thing when a previous run
+ * died with a fault in place.
+ */
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
+import { kpcCache } from '../../clusters/kind.ts';
+import { imageEntry } from '../../clusters/images.ts';
+import { loadCatalogue, type Fault } from '../../clusters/faults/catalogue.ts';
+import type { ProxyMode } from '../../clusters/proxy-mode.ts';
+import type { FaultCaseCell, FaultRun, FaultsSection, Results } from '../../reports/model.ts';
+import { applyFault, restoreIfFaulty } from './daemonset.ts';
+import { cellOf, faultVerdict, judgeControl, summarise } from './detection.ts';
+
+export interface FaultRunOptions {
+  modes: ProxyMode[];
+  /** Only these faults (default: every fault of the catalogue that applies to the mode). */
+  only?: string[];
+  reportDir: string;
+  keepClusters: boolean;
+  command: string;
+  log(line: string): void;
+}
+
+/** A mode's Playwright run with its results (or why it produced none). */
+interface CatalogueRun {
+  results?: Results;
+  error?: string;
+  dir: string;
+  durationMs: number;
+}
+
+export function faultImage(name: string): string | undefined {
+  const file = path.join(kpcCache(), 'faults', `${name}.json`);
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { image?: string }).image;
+}
+
+function fmt(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export class FaultRunner {
+  private stopping = false;
+  private child?: ReturnType<typeof execa>;
+  private readonly started = Date.now();
+
+  constructor(private readonly o: FaultRunOptions) {}
+
+  /** Ctrl-C / SIGTERM: stop the current Playwright run; the loops restore and stop. */
+  interrupt(sig: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.o.log(`\nfaults: ${sig}: stopping after restoring kube-proxy's original image…`);
+    this.child?.kill('SIGINT');
+  }
+
+  async run(): Promise<FaultsSection> {
+    const catalogue = loadCatalogue();
+    const wanted = this.o.only;
+    const unknown = (wanted ?? []).filter((n) => !catalogue.faults.some((f) => f.name === n));
+    if (unknown.length) throw new Error(`unknown fault(s): ${unknown.join(', ')}`);
+    const faults = catalogue.faults.filter((f) => !wanted || wanted.includes(f.name));
+    const runs: FaultRun[] = [];
+    const baselines: FaultsSection['baselines'] = [];
+    for (const mode of this.o.modes) {
+      if (this.stopping) break;
+      await this.runMode(mode, faults.filter((f) => f.modes.includes(mode)), runs, baselines);
+    }
+    const { score, gaps } = summarise(runs, this.o.modes);
+    return {
+      command: this.o.command,
+      startedAt: new Date(this.started).toISOString(),
+      durationMs: Date.now() - this.started,
+      modes: [...this.o.modes],
+      faults: faults.map((f) => ({ name: f.name, family: f.family, description: f.description, modes: [...f.modes], patch: `clusters/faults/${f.name}.patch`, catches: f.catches.map((c) => ({ ...c, rows: [...c.rows] })) })),
+      baselines,
+      runs,
+      score,
+      gaps,
+    };
+  }
+
+  private async runMode(mode: ProxyMode, faults: Fault[], runs: FaultRun[], baselines: FaultsSection['baselines']): Promise<void> {
+    const name = `kpc-${mode}`;
+    const t0 = Date.now();
+    let info = await getCluster(name);
+    let created = false;
+    if (!info) {
+      this.o.log(`[${mode}] creating kind cluster ${name} (kept warm for the whole fault run)`);
+      info = await createCluster({ name, proxyMode: mode, log: (l) => this.o.log(`[${mode}] ${l}`) });
+      created = true;
+    }
+    const cluster = { cluster: name, kubeconfig: info.kubeconfig };
+    const original = imageEntry('kube-proxy').local;
+    try {
+      const restored = await restoreIfFaulty(name, info.kubeconfig, original);
+      if (restored) this.o.log(`[${mode}] a previous run left a fault in kube-proxy: restored ${restored}`);
+      this.o.log(`[${mode}] baseline: the catalogue with the real kube-proxy`);
+      const base = await this.catalogue(mode, 'baseline');
+      const baseCells = base.results?.cases.filter((c) => c.project === mode).map(cellOf) ?? [];
+      baselines.push({ mode, report: path.relative(this.o.reportDir, path.join(base.dir, 'index.html')), cases: baseCells });
+      const red = baseCells.filter((c) => c.status !== 'passed');
+      this.o.log(`[${mode}] baseline: ${baseCells.length - red.length}/${baseCells.length} passed in ${fmt(base.durationMs)}${red.length ? `; not passing: ${red.map((c) => `${c.caseId} (${c.status})`).join(', ')}` : ''}${base.error ? `; ${base.error}` : ''}`);
+      for (const [i, f] of faults.entries()) {
+        if (this.stopping) break;
+        const r = await this.runFault(mode, f, cluster, baseCells);
+        runs.push(r);
+        this.o.log(`[${mode}] ${i + 1}/${faults.length} ${f.name}: ${r.verdict.toUpperCase()} in ${fmt(r.durationMs)} (elapsed ${fmt(Date.now() - t0)})${r.verdict === 'caught' ? '' : ` — ${r.reason}`}; failing cases: ${r.caughtBy.join(', ') || 'none'}`);
+      }
+    } finally {
+      await this.restore(mode, cluster, original);
+      if (created && !this.o.keepClusters) {
+        this.o.log(`[${mode}] deleting ${name} (--keep-clusters keeps it)`);
+        await deleteCluster(name);
+      }
+    }
+  }
+
+  private async restore(mode: string, c: { cluster: string; kubeconfig: string }, original: string): Promise<void> {
+    try {
+      const restored = await restoreIfFaulty(c.cluster, c.kubeconfig, original);
+      if (restored) this.o.log(`[${mode}] kube-proxy restored to ${restored}`);
+    } catch (e) {
+      this.o.log(`[${mode}] RESTORE FAILED: ${(e as Error).message}; the next fault run restores it first, or: kubectl -n kube-system set image ds/kube-proxy kube-proxy=${original}`);
+    }
+  }
+
+  private async runFault(mode: ProxyMode, f: Fault, c: { cluster: string; kubeconfig: string }, baseline: FaultCaseCell[]): Promise<FaultRun> {
+    const t0 = Date.now();
+    const image = faultImage(f.name);
+    const dir = path.join(this.o.reportDir, 'faults', `${f.name}-${mode}`);
+    const base: Omit<FaultRun, 'verdict' | 'reason' | 'controls' | 'caughtBy' | 'cases' | 'durationMs'> = { fault: f.name, mode, ...(image ? { image } : {}), report: path.relative(this.o.reportDir, path.join(dir, 'index.html')) };
+    const inconclusive = (why: string): FaultRun => ({ ...base, verdict: 'inconclusive', reason: `infrastructure error: ${why}`, controls: [], caughtBy: [], cases: [], durationMs: Date.now() - t0 });
+    if (!image) return inconclusive(`no image for fault ${f.name}: run npm run images -- --faults`);
+    let run: CatalogueRun;
+    try {
+      await applyFault(c.cluster, c.kubeconfig, f.name, image);
+      if (this.stopping) return inconclusive('interrupted');
+      run = await this.catalogue(mode, f.name);
+    } catch (e) {
+      return inconclusive((e as Error).message);
+    } finally {
+      await this.restore(mode, c, imageEntry('kube-proxy').local);
+    }
+    if (!run.results) return inconclusive(run.error ?? 'the catalogue wrote no results');
+    const cases = run.results.cases.filter((x) => x.project === mode);
+    const controls = f.catches.map((k) =>
+      judgeControl(mode, f.description, { caseId: k.case, rows: k.rows, deviation: k.deviation }, cases.find((x) => x.id === k.case), baselineOf(baseline, k.case)),
+    );
+    const { verdict, reason } = faultVerdict(controls, this.stopping ? 'interrupted' : undefined);
+    return { ...base, verdict, reason, controls, caughtBy: cases.filter((x) => x.status === 'failed').map((x) => x.id), cases: cases.map(cellOf), durationMs: Date.now() - t0 };
+  }
+
+  /** The whole catalogue on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
+  private async catalogue(mode: ProxyMode, label: string): Promise<CatalogueRun> {
+    const dir = path.join(this.o.reportDir, 'faults', `${label}-${mode}`);
+    await mkdir(path.dirname(dir), { recursive: true });
+    const logFile = `${dir}.log`;
+    const t0 = Date.now();
+    const out = createWriteStream(logFile);
+    this.child = execa('npx', ['playwright', 'test'], {
+      reject: false,
+      all: true,
+      env: { ...process.env, KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})` },
+    });
+    this.child.all?.pipe(out);
+    const r = await this.child;
+    this.child = undefined;
+    out.end();
+    const file = path.join(dir, 'results.json');
+    if (!existsSync(file)) return { dir, durationMs: Date.now() - t0, error: `Playwright exited ${r.exitCode ?? r.signal} without results; log ${logFile}` };
+    return { dir, durationMs: Date.now() - t0, results: JSON.parse(await readFile(file, 'utf8')) as Results };
+  }
+}
+
+function baselineOf(cells: FaultCaseCell[], caseId: string): { status: FaultCaseCell['status'] } | undefined {
+  const c = cells.find((x) => x.caseId === caseId);
+  return c ? { status: c.status } : { status: 'skipped' };
+}
+
+/** Reads <report>/faults/baseline-<mode>/results.json of every mode (the catalogue without faults). */
+export async function baselineResults(reportDir: string, modes: readonly string[]): Promise<Results[]> {
+  const out: Results[] = [];
+  for (const m of modes) {
+    const f = path.join(reportDir, 'faults', `baseline-${m}`, 'results.json');
+    if (existsSync(f)) out.push(JSON.parse(await readFile(f, 'utf8')) as Results);
+  }
+  return out;
+}
+
+export async function dockerAvailable(): Promise<boolean> {
+  return (await execa('docker', ['info'], { reject: false })).exitCode === 0;
+}

@@ -1,0 +1,24 @@
+/**
+ * The registry: every implementation this suite knows, in column order. Adding one is a new
+ * module in this folder plus a line here.
+ */
+import { iptables } from './iptables.ts';
+import { iptablesMasqueradeAll } from './iptables-masquerade-all.ts';
+import { ipvs } from './ipvs.ts';
+import { nftables } from './nftables.ts';
+import type { Implementation } from './types.ts';
+
+export type { Implementation } from './types.ts';
+
+export const IMPLEMENTATIONS: readonly Implementation[] = [iptables, nftables, ipvs, iptablesMasqueradeAll];
+
+export function implementationByName(name: string, known: readonly Implementation[] = IMPLEMENTATIONS): Implementation {
+  const hit = known.find((i) => i.name === name);
+  if (!hit) throw new Error(`unknown implementation "${name}"; known: ${known.map((i) => i.name).join(', ')}`);
+  return hit;
+}
+
+/** The implementation a cluster runs, recognised by what kube-proxy reports at :10249/proxyMode. */
+export function implementationReporting(mode: string, known: readonly Implementation[] = IMPLEMENTATIONS): Implementation | undefined {
+  return known.find((i) => !i.control && i.reportedMode === mode);
+}

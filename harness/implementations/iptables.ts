@@ -1,0 +1,13 @@
+import { IPTABLES_DATAPLANE, KUBE_PROXY_SOURCES } from './kube-proxy-dataplanes.ts';
+import type { Implementation } from './types.ts';
+
+/** kube-proxy in iptables mode: NodePorts also answer on 127.0.0.1 (route_localnet). */
+export const iptables: Implementation = {
+  name: 'iptables',
+  title: 'kube-proxy (iptables mode)',
+  reportedMode: 'iptables',
+  install: { kubeProxy: { mode: 'iptables' } },
+  behaviour: { nodePortOnLocalhost: true },
+  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.virtualIps },
+  dataplane: IPTABLES_DATAPLANE,
+};

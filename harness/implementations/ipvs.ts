@@ -1,0 +1,17 @@
+import { IPVS_DATAPLANE, KUBE_PROXY_SOURCES } from './kube-proxy-dataplanes.ts';
+import type { Implementation } from './types.ts';
+
+/**
+ * kube-proxy in ipvs mode. Localhost NodePorts never worked in ipvs mode and were disabled
+ * upstream (kubernetes PR #101023). Needs kernel IP_VS; where it is missing the cluster is not
+ * created and every case is skipped with that reason (clusters/cluster.ts).
+ */
+export const ipvs: Implementation = {
+  name: 'ipvs',
+  title: 'kube-proxy (ipvs mode)',
+  reportedMode: 'ipvs',
+  install: { kubeProxy: { mode: 'ipvs' } },
+  behaviour: { nodePortOnLocalhost: false },
+  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.ipvsNoLocalhost },
+  dataplane: IPVS_DATAPLANE,
+};

@@ -1,0 +1,13 @@
+import { KUBE_PROXY_SOURCES, NFTABLES_DATAPLANE } from './kube-proxy-dataplanes.ts';
+import type { Implementation } from './types.ts';
+
+/** kube-proxy in nftables mode: NodePorts only on the node's interface addresses (KEP-3866). */
+export const nftables: Implementation = {
+  name: 'nftables',
+  title: 'kube-proxy (nftables mode)',
+  reportedMode: 'nftables',
+  install: { kubeProxy: { mode: 'nftables' } },
+  behaviour: { nodePortOnLocalhost: false },
+  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.nftablesKep },
+  dataplane: NFTABLES_DATAPLANE,
+};

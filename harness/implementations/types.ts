@@ -1,0 +1,64 @@
+/**
+ * An implementation under test (a kube-proxy mode, a kube-proxy release, a replacement proxy)
+ * is one module in this folder exporting one of these. Code asks it for a fact; nothing
+ * outside this folder switches on an implementation's name.
+ */
+import type { ProxyMode } from '../../clusters/proxy-mode.ts';
+import type { Expectation } from '../judge/expectations.ts';
+import type { BalancingShape, RulesetEvidence, ServiceSelector } from '../probes/dataplane.ts';
+import type { Runner } from '../probes/runners.ts';
+
+/** Declared behaviour that expectations depend on. Every fact cites where it is documented. */
+export interface Behaviour {
+  /** A NodePort answers on the node's own 127.0.0.1. */
+  nodePortOnLocalhost: boolean;
+}
+export type BehaviourFact = keyof Behaviour;
+
+/** How a kind cluster gets this implementation. */
+export interface KindInstall {
+  /** kube-proxy's mode and any KubeProxyConfiguration fields of this implementation. */
+  kubeProxy: { mode: ProxyMode; config?: Record<string, unknown> };
+}
+
+/** How the implementation's dataplane is read for evidence. */
+export interface Dataplane {
+  /** Name of the dump for step titles, e.g. `iptables-save`. */
+  tool: string;
+  dump(node: Runner & { node?: string }): Promise<RulesetEvidence>;
+  /** The part of a dump that belongs to one Service ('' when nothing matches). */
+  serviceRules(dump: string, svc: ServiceSelector): string;
+  /** How one ClusterIP spreads over n endpoints, when the implementation has a known shape. */
+  balancing?: {
+    expected(n: number): string;
+    observe(dump: string, svc: ServiceSelector & { vip: string }): BalancingShape;
+  };
+}
+
+/** A row of a case whose expectation differs for this implementation, and why. */
+export interface ExpectationOverride {
+  expectation: Expectation;
+  /** The doc, KEP or release note that declares the difference. */
+  source: string;
+}
+
+export interface Implementation {
+  /** Stable id, also the default column name, e.g. `iptables`. */
+  name: string;
+  /** Readable name, e.g. `kube-proxy (iptables mode)`. */
+  title: string;
+  /** What `:10249/proxyMode` answers on a node running it; used to recognise it on a cluster. */
+  reportedMode: string;
+  install: KindInstall;
+  behaviour: Behaviour;
+  /** Where each behaviour fact is documented. */
+  behaviourSources: Record<BehaviourFact, string>;
+  dataplane: Dataplane;
+  /** caseId -> row key -> override. */
+  overrides?: Record<string, Record<string, ExpectationOverride>>;
+  /**
+   * A negative control: a deliberately broken configuration the suite must catch. The column
+   * runs only these cases.
+   */
+  control?: { description: string; mustFail: readonly string[] };
+}

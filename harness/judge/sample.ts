@@ -1,0 +1,115 @@
+/**
+ * Converge, then measure. A probe path first converges (the proxy may still be programming
+ * the Service: bounded, consecutive successes), then takes a fixed sample and every attempt of
+ * the sample is judged. A row's verdict is a count over those attempts ("5/5 ..."); any
+ * deviation after convergence fails the row. Pure aggregation lives here (unit-tested).
+ */
+import type { Check } from '../../reports/model.ts';
+import { SAMPLING } from '../run/timeouts.ts';
+import { converge, ConvergenceError } from './converge.ts';
+
+export interface Sampled<T> {
+  /** Attempts made while waiting for the path to be programmed (evidence, not judged). */
+  convergence: T[];
+  /** False when the path never reached the expected outcome within the budget. */
+  converged: boolean;
+  convergeMs: number;
+  /** The judged attempts. */
+  sample: T[];
+}
+
+/**
+ * Runs `attempt` until `ok` holds `consecutive` times in a row (bounded by `timeoutMs`), then
+ * `n` more times. A path that never converges is still sampled, so its deviation is judged and
+ * shown rather than thrown away.
+ */
+export async function convergeThenSample<T>(
+  attempt: () => Promise<T>,
+  ok: (value: T) => boolean,
+  opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number },
+): Promise<Sampled<T>> {
+  const start = Date.now();
+  let convergence: T[] = [];
+  let converged = true;
+  try {
+    const r = await converge(attempt, ok, { what: opts.what, timeoutMs: opts.timeoutMs, consecutive: opts.consecutive ?? SAMPLING.consecutive, intervalMs: opts.intervalMs ?? 500 });
+    convergence = r.attempts;
+  } catch (e) {
+    if (!(e instanceof ConvergenceError)) throw e;
+    converged = false;
+  }
+  const convergeMs = Date.now() - start;
+  const sample: T[] = [];
+  for (let i = 0; i < (opts.n ?? SAMPLING.attempts); i++) sample.push(await attempt());
+  return { convergence, converged, convergeMs, sample };
+}
+
+/** One judged attempt of a path. */
+export interface JudgedAttempt {
+  /** The concrete path, e.g. `outside 172.18.0.9 -> kpc-worker2 172.18.0.3:31234`. */
+  path: string;
+  check: Check;
+  /** Which endpoint answered (pod name), when one did. */
+  servedBy?: string;
+}
+
+/** Paths of one row with their judged attempts and whether each converged. */
+export interface RowAttempts {
+  key: string;
+  expected: string;
+  paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[];
+}
+
+/** `a ×3, b ×2`, most frequent first. */
+export function tally(values: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([v, n]) => (counts.size === 1 && n === values.length ? `${v} ×${n}` : `${v} ×${n}`))
+    .join(', ');
+}
+
+/**
+ * A row's check from every judged attempt of its paths: `ok` only when every attempt held;
+ * `disagree` when the only failures are echo/wire disagreements; otherwise `mismatch`. The
+ * note names each failing path with its count ("intermittent: 2 of 5" when the same path
+ * sometimes held).
+ */
+export function aggregateRow(row: RowAttempts): Check {
+  const all = row.paths.flatMap((p) => p.attempts);
+  const good = all.filter((a) => a.check.verdict === 'ok').length;
+  const multi = row.paths.length > 1;
+  const perPath = (p: RowAttempts['paths'][number], field: 'observedEcho' | 'observedWire'): string | undefined => {
+    const seen = p.attempts.map((a) => a.check[field]).filter((x): x is string => x !== undefined);
+    if (!seen.length) return undefined;
+    const body = tally(seen);
+    return multi ? `${p.path}: ${body}` : body;
+  };
+  const echo = row.paths.map((p) => perPath(p, 'observedEcho')).filter(Boolean).join('\n');
+  const wire = row.paths.map((p) => perPath(p, 'observedWire')).filter(Boolean).join('\n');
+  const notes: string[] = [];
+  for (const p of row.paths) {
+    const bad = p.attempts.filter((a) => a.check.verdict !== 'ok');
+    const where = multi ? `${p.path}: ` : '';
+    if (!p.converged) notes.push(`${where}never reached the expected outcome while converging`);
+    if (bad.length && bad.length < p.attempts.length) notes.push(`${where}intermittent: ${bad.length} of ${p.attempts.length}`);
+    else if (bad.length) notes.push(`${where}${bad.length} of ${p.attempts.length} deviate`);
+    const reasons = [...new Set(bad.map((a) => a.check.note).filter(Boolean))];
+    if (reasons.length) notes.push(`${where}${reasons.join('; ')}`);
+  }
+  const verdict: Check['verdict'] = good === all.length && all.length > 0 ? 'ok' : all.every((a) => a.check.verdict === 'ok' || a.check.verdict === 'disagree') && all.length > 0 ? 'disagree' : 'mismatch';
+  const served = all.map((a) => a.servedBy).filter((x): x is string => Boolean(x));
+  const servedBy: Record<string, number> = {};
+  for (const s of served) servedBy[s] = (servedBy[s] ?? 0) + 1;
+  return {
+    key: row.key,
+    expected: row.expected,
+    ...(echo ? { observedEcho: `${good}/${all.length} as expected; ${echo}` } : { observedEcho: `${good}/${all.length} as expected` }),
+    ...(wire ? { observedWire: wire } : {}),
+    verdict,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+    samples: { total: all.length, ok: good },
+    ...(served.length ? { servedBy } : {}),
+  };
+}
