@@ -1,6 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Imports flow one way: suites -> harness -> clusters; reports read only result types. */
+const layer = (files, patterns, message) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: patterns, message, allowTypeImports: false }] }] },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
@@ -14,4 +20,9 @@ export default tseslint.config(
       ],
     },
   },
+  layer(['clusters/**/*.ts'], ['**/harness/**', '**/suites/**', '**/reports/**'], 'clusters/ is the bottom layer: it imports neither harness/, suites/ nor reports/.'),
+  layer(['harness/**/*.ts'], ['**/suites/**'], 'harness/ never imports suites/.'),
+  layer(['reports/**/*.ts'], ['**/harness/**', '**/clusters/**', '**/suites/**'], 'reports/ reads only the result types in reports/model.ts.'),
+  layer(['harness/probes/**/*.ts'], ['../run/*', '../judge/*', '../apps/*', '../implementations/*', '../faults/*'], 'harness/probes/ only collects evidence: it imports clusters/ and other probes, nothing above.'),
+  layer(['harness/implementations/**/*.ts'], ['../run/*', '../apps/*', '../faults/*'], 'an implementation is facts, install and dataplane: it imports probes/ (and judge/ expectations), never the runner or the apps.'),
 );

@@ -8,8 +8,9 @@ import type { PacketRow } from '../../reports/model.ts';
 import { deployApp, type DeployedApp } from './deploy.ts';
 import { formatPacketRow, isSyn } from '../probes/pcap.ts';
 import type { CaseContext } from '../run/fixtures.ts';
-import type { PodRunner, Runner } from '../probes/runners.ts';
-import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../run/timeouts.ts';
+import type { Runner } from '../probes/runners.ts';
+import { pool } from '../judge/scenarios.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../timeouts.ts';
 import { converge } from '../judge/converge.ts';
 import { deployment } from './workloads.ts';
 
@@ -34,7 +35,8 @@ export const KUARD = {
  * the false-failure probability of a proxy that is in fact uniform.
  */
 export const DISTRIBUTION = {
-  allServeRequests: 100,
+  /** Per source (a pod on every node, every node): P(a replica gets none) <= 5*(4/5)^60 = 7.7e-6. */
+  allServePerSource: 60,
   uniformRequests: 500,
   alpha: 1e-5,
   /** Requests made while capturing the SYN before and after DNAT (rules-shape). */
@@ -158,14 +160,36 @@ export function dnatText(ev: DnatEvidence, podByIp: ReadonlyMap<string, string>)
   );
 }
 
-/** kuard behind its ClusterIP, then `n` requests from the client pod on the first worker. */
-export async function kuardSpread(ctx: CaseContext, n: number): Promise<{ app: DeployedApp; from: PodRunner; url: string; pods: string[]; ev: SpreadEvidence }> {
+/** One source of a spread: its role (the row it belongs to) and what it measured. */
+export interface SourcedSpread {
+  role: string;
+  ev: SpreadEvidence;
+}
+
+/**
+ * kuard behind its ClusterIP, then `perSource` requests from a client pod on every node and
+ * from every node itself (3 at a time): distribution is measured from everywhere a client can
+ * sit, not from one worker. Roles name the source's relation to the endpoints.
+ */
+export async function kuardSpreadFromEverywhere(ctx: CaseContext, perSource: number): Promise<{ app: DeployedApp; url: string; pods: string[]; spreads: SourcedSpread[] }> {
   const app = await deployKuard(ctx);
   const clients = await ctx.step('client pods on every node', () => ctx.clients());
-  const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
-  if (!from) throw new Error('no client pod');
   const url = `http://${app.svc.clusterIP}:${KUARD.servicePort}${KUARD.whoPath}`;
   const pods = app.pods.map((p) => p.name);
-  const ev = await ctx.step(`${n} requests (one exec, a new connection each) from ${from.label} to ${url}`, () => requestSpread(from, url, n));
-  return { app, from, url, pods, ev };
+  const endpointNodes = new Set(app.pods.map((p) => p.node));
+  const sources: { role: string; from: Runner }[] = [
+    ...[...clients.values()].map((from) => ({ role: `${endpointNodes.has(from.node) ? 'pod on an endpoint node' : 'pod on a node without endpoint'} -> ClusterIP`, from })),
+    ...ctx.cluster.nodes.filter((n) => n.runner).map((n) => ({ role: `${endpointNodes.has(n.name) ? 'endpoint node' : 'node without endpoint'} -> ClusterIP`, from: ctx.node(n.name) })),
+  ];
+  const spreads = await ctx.step(`${perSource} requests (one exec, a new connection each) from ${sources.length} sources to ${url}`, () =>
+    pool(sources, 3, async (s) => ({ role: s.role, ev: await requestSpread(s.from, url, perSource) })),
+  );
+  return { app, url, pods, spreads };
+}
+
+/** Sums the answers of several spreads per pod. */
+export function totalCounts(spreads: readonly SourcedSpread[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of spreads) for (const [pod, n] of Object.entries(s.ev.counts)) out[pod] = (out[pod] ?? 0) + n;
+  return out;
 }

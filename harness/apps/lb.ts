@@ -4,7 +4,7 @@ import { converge } from '../judge/converge.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { answered, curl } from '../probes/curl.ts';
 import type { Runner } from '../probes/runners.ts';
-import { TIMEOUTS } from '../run/timeouts.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { loadBalancerAddress } from '../probes/waits.ts';
 
 /** Sends requests until the LB address answers (ARP + proxy programmed). */

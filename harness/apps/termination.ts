@@ -12,7 +12,7 @@ import { converge } from '../judge/converge.ts';
 import { exitCodeOf } from '../probes/kube.ts';
 import { answered, curl } from '../probes/curl.ts';
 import type { PodRunner } from '../probes/runners.ts';
-import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../run/timeouts.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../timeouts.ts';
 import { endpointFacts, type EndpointFact, type PodFact } from '../probes/waits.ts';
 import { deployment } from './workloads.ts';
 

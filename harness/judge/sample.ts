@@ -5,7 +5,7 @@
  * deviation after convergence fails the row. Pure aggregation lives here (unit-tested).
  */
 import type { Check } from '../../reports/model.ts';
-import { SAMPLING } from '../run/timeouts.ts';
+import { SAMPLING } from '../timeouts.ts';
 import { converge, ConvergenceError } from './converge.ts';
 
 export interface Sampled<T> {

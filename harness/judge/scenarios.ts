@@ -7,7 +7,7 @@
  */
 import type { Check, PacketRow } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
-import { SAMPLING, TIMEOUTS } from '../run/timeouts.ts';
+import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
 import type { Capture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
@@ -57,8 +57,8 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
  * Converges on the declared outcome (a node not yet programmed refuses or times out), then
  * takes the sample that is judged. For cases that judge curl results themselves.
  */
-export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
-  return convergeThenSample(curlOnce(p), (c) => reachOf(c) === p.expectation.reach, {
+export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
+  return convergeThenSample(curlOnce(p), p.converged ?? ((c) => reachOf(c) === p.expectation.reach), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
     n,
@@ -194,6 +194,8 @@ export interface RowProbe {
   expected?: string;
   /** For evidence: the node the traffic enters (default: the client's node). */
   via?: string;
+  /** When the path counts as programmed (default: the expectation's reach). */
+  converged?: (c: CurlEvidence) => boolean;
 }
 
 /**

@@ -9,8 +9,8 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import type { PacketRow } from '../../reports/model.ts';
 import { decodeCapture, parseIpLinkNames } from './pcap.ts';
 import { dockerExec } from './runners.ts';
-import { TIMEOUTS } from '../run/timeouts.ts';
-import { runLabels } from '../run/run-id.ts';
+import { TIMEOUTS } from '../timeouts.ts';
+import { runLabels } from '../run-id.ts';
 
 export interface CaptureEvidence {
   node: string;

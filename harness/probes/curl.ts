@@ -1,5 +1,5 @@
 import type { Runner } from './runners.ts';
-import { TIMEOUTS } from '../run/timeouts.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { describeCurlExit } from './curl-codes.ts';
 
 /** Evidence of one HTTP request. Never asserts: the judge decides. */

@@ -1,6 +1,6 @@
 /** Waiting for cluster state by watching (never sleeping): pods ready, endpoints, LB address. */
 import type { KObject, Kube } from './kube.ts';
-import { TIMEOUTS } from '../run/timeouts.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 
 export interface PodFact {
   name: string;

@@ -14,9 +14,9 @@ import { PROJECTS, type ProjectSpec } from './projects.ts';
 import { provisionCluster, type Provisioned } from './provision.ts';
 import { Capture } from '../probes/capture.ts';
 import type { Recorder } from './recorder.ts';
-import { RUN_ID, RUN_LABEL, runLabels } from './run-id.ts';
+import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
 import { ContainerRunner, PodRunner, type NodeRunner } from '../probes/runners.ts';
-import { TIMEOUTS } from './timeouts.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { podsReady } from '../probes/waits.ts';
 import { clientPod, type Images } from '../apps/workloads.ts';
 

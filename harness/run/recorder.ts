@@ -102,7 +102,7 @@ export class Recorder {
     await mkdir(this.dir, { recursive: true });
     const file = path.join(this.dir, this.fileName(name, contentType === 'application/json' ? 'json' : 'txt'));
     await writeFile(file, text);
-    await this.testInfo.attach(name, { path: file, contentType });
+    await this.testInfo.attach(name.slice(0, 100), { path: file, contentType });
     const ev: Evidence = { kind, name, step: this.currentStep, contentType, path: path.relative(REPORT_DIR, file), text: text.length <= 64_000 ? text : `${text.slice(0, 64_000)}\n… (truncated; full text in the file)` };
     this.evidence.push(ev);
     return ev;
@@ -117,7 +117,7 @@ export class Recorder {
     await mkdir(this.dir, { recursive: true });
     const file = path.join(this.dir, this.fileName(name, 'pcap'));
     if (path.resolve(cap.file) !== file) await copyFile(cap.file, file).catch(() => undefined);
-    await this.testInfo.attach(`${name}.pcap`, { path: file, contentType: 'application/vnd.tcpdump.pcap' });
+    await this.testInfo.attach(`${name.slice(0, 95)}.pcap`, { path: file, contentType: 'application/vnd.tcpdump.pcap' });
     this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(REPORT_DIR, file) });
     this.evidence.push({ kind: 'packets', name: `${name}: packets`, step: this.currentStep, contentType: 'application/json', packets: (rows ?? cap.packets).slice(0, 500) });
   }

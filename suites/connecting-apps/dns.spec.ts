@@ -6,11 +6,12 @@ import type { ExecResult } from '../../harness/probes/kube.ts';
 import { MY_NGINX, myNginxDeployment, parseResolved, resolveCommand, startNamespaceCurl } from '../../harness/apps/my-nginx.ts';
 import { probeRow } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { TIMEOUTS } from '../../harness/timeouts.ts';
 
 const ROW = 'pod in the namespace -> Service by name';
 const EXPECT: ExpectationTable<typeof ROW> = { rows: { [ROW]: ANSWERS } };
 
+/** Catches: a ClusterIP the proxy does not program (the name resolves, but nothing answers behind it). */
 defineCase({
   id: 'connecting-apps/dns',
   title: 'A pod in the namespace resolves my-nginx to its ClusterIP and http://my-nginx answers',

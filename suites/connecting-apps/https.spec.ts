@@ -19,6 +19,7 @@ const EXPECT_EXIT = {
 type Row = keyof typeof EXPECT_EXIT;
 const CURL_ARGS: Record<Row, string[]> = { 'with --cacert': ['--cacert', CA_FILE], 'without --cacert': [] };
 
+/** Catches: a Service port not forwarded as-is (TLS to my-nginx must verify end to end through the ClusterIP). */
 defineCase({
   id: 'connecting-apps/https',
   title: 'https://my-nginx verifies with the per-run certificate (--cacert) and is refused without it (curl exit 60)',
@@ -44,7 +45,7 @@ defineCase({
       const want = EXPECT_EXIT[row];
       const expected = `exit ${describeCurlExit(want)}${want === CURL.OK ? ', HTTP 200' : ''}`;
       const key = `pod in the namespace -> https Service ${row}`;
-      await probeRow(ctx, { key, from: pod, url, curlArgs: CURL_ARGS[row], expectation: ANSWERS, expected }, (res) => ({
+      await probeRow(ctx, { key, from: pod, url, curlArgs: CURL_ARGS[row], expectation: ANSWERS, expected, converged: (c) => c.exitCode === want }, (res) => ({
         key,
         expected,
         observedEcho: `exit ${res.exit}, HTTP ${res.httpCode ?? '-'}${res.stderr ? `; ${res.stderr.split('\n')[0]}` : ''}`,

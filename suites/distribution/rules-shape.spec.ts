@@ -2,7 +2,7 @@ import { defineCase } from '../../harness/run/case.ts';
 import { DISTRIBUTION, KUARD, deployKuard, dnatPairs, dnatText, requestSpread, spreadTable, type SpreadEvidence } from '../../harness/apps/distribution.ts';
 import type { BalancingShape, RulesetEvidence } from '../../harness/probes/dataplane.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { TIMEOUTS } from '../../harness/timeouts.ts';
 import { converge, ConvergenceError } from '../../harness/judge/converge.ts';
 
 /**

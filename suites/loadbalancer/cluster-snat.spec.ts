@@ -7,6 +7,7 @@ import { SOURCES } from '../../harness/apps/sources.ts';
 
 const EXPECT: ExpectationTable<'outside -> LB VIP (announcing node)'> = { rows: { 'outside -> LB VIP (announcing node)': ANSWERS_WITH_NODE_SNAT } };
 
+/** Catches: LoadBalancer traffic not SNATed with externalTrafficPolicy Cluster; the VIP not programmed. */
 defineCase({
   id: 'loadbalancer/cluster-snat',
   title: 'Type=LoadBalancer (MetalLB L2), externalTrafficPolicy=Cluster: answered, source SNATed to the announcing node',

@@ -1,8 +1,9 @@
 import { deployEcho } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ConvergenceError, converge } from '../../harness/judge/converge.ts';
-import { curl, type CurlEvidence } from '../../harness/probes/curl.ts';
-import { TIMEOUTS } from '../../harness/run/timeouts.ts';
+import { ANSWERS } from '../../harness/judge/expectations.ts';
+import { probeRows } from '../../harness/judge/scenarios.ts';
+import { nodeRole } from '../../harness/apps/roles.ts';
+import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { loadBalancerAddress } from '../../harness/probes/waits.ts';
 
@@ -18,6 +19,7 @@ interface HealthBody {
   serviceProxyHealthy?: boolean;
 }
 
+/** Catches: a health check that reports healthy without local endpoints (or the reverse), so LBs send traffic to nodes that drop it. */
 defineCase({
   id: 'loadbalancer/health-check-node-port',
   title: 'externalTrafficPolicy=Local: healthCheckNodePort answers 200 on nodes with endpoints and 503 elsewhere',
@@ -33,31 +35,34 @@ defineCase({
     if (!hc) throw new Error('the Service has no healthCheckNodePort');
     const outside = await ctx.step('start the outside client', () => ctx.outside());
     const withEp = new Set(app.pods.map((p) => p.node));
-    for (const n of ctx.cluster.nodes) {
-      const exp = withEp.has(n.name) ? EXPECT.withEndpoint : EXPECT.withoutEndpoint;
-      const url = `http://${n.ip}:${hc}/healthz`;
-      // kube-proxy reports local endpoints once it has synced them: converge on the expected
-      // status (a proxy that never reports it fails after the named budget).
-      const r = await ctx.step(`GET ${url} (${n.name}) until ${exp.status}`, async (): Promise<CurlEvidence> => {
+    // kube-proxy reports local endpoints once it has synced them: each path converges on its
+    // expected status, then every attempt of the sample is judged (status, JSON, Service name).
+    await probeRows(
+      ctx,
+      ctx.cluster.nodes.map((n) => {
+        const exp = withEp.has(n.name) ? EXPECT.withEndpoint : EXPECT.withoutEndpoint;
+        return {
+          key: `outside -> ${nodeRole(n.name, [...withEp])} : healthCheckNodePort /healthz`,
+          from: outside,
+          url: `http://${n.ip}:${hc}/healthz`,
+          via: n.name,
+          expectation: ANSWERS,
+          expected: exp.text,
+          converged: (c: CurlEvidence) => c.httpCode === exp.status,
+        };
+      }),
+      (r, p) => {
+        const exp = p.key.includes('without') ? EXPECT.withoutEndpoint : EXPECT.withEndpoint;
+        let body: HealthBody | undefined;
         try {
-          return (await converge(() => curl(outside, url), (x) => x.httpCode === exp.status, { what: `${url} answering ${exp.status}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: 2 })).last;
-        } catch (e) {
-          if (e instanceof ConvergenceError) return curl(outside, url);
-          throw e;
+          body = JSON.parse(r.body) as HealthBody;
+        } catch {
+          body = undefined;
         }
-      });
-      await ctx.rec.text('echo', `${n.name}: /healthz`, `exit: ${r.exit}\nhttp: ${r.httpCode ?? '-'}\n\n${r.body}`);
-      let body: HealthBody | undefined;
-      try {
-        body = JSON.parse(r.body) as HealthBody;
-      } catch {
-        body = undefined;
-      }
-      const local = body?.localEndpoints;
-      const ok = r.httpCode === exp.status && typeof local === 'number' && exp.localEndpoints(local) && body?.service?.name === 'loadbalancer';
-      ctx.rec.expect(`${n.name}: ${exp.text}`);
-      ctx.rec.observe(`${n.name}: ${r.httpCode ?? r.exit}, localEndpoints=${local ?? 'n/a'}`);
-      ctx.rec.check({ key: `outside -> ${n.name}:${hc}/healthz`, expected: exp.text, observedEcho: `${r.httpCode ?? r.exit}; localEndpoints=${local ?? 'n/a'}; service=${body?.service?.namespace ?? '?'}/${body?.service?.name ?? '?'}`, verdict: ok ? 'ok' : 'mismatch' });
-    }
+        const local = body?.localEndpoints;
+        const ok = r.httpCode === exp.status && typeof local === 'number' && exp.localEndpoints(local) && body?.service?.name === 'loadbalancer';
+        return { key: p.key, expected: exp.text, observedEcho: `${r.httpCode ?? r.exit}; localEndpoints=${local ?? 'n/a'}; service=${body?.service?.namespace ?? '?'}/${body?.service?.name ?? '?'}`, verdict: ok ? 'ok' : 'mismatch' };
+      },
+    );
   },
 });

@@ -7,6 +7,7 @@ import { SOURCES } from '../../harness/apps/sources.ts';
 
 const EXPECT: ExpectationTable<'outside -> LB VIP (announcing node)'> = { rows: { 'outside -> LB VIP (announcing node)': ANSWERS_LOCALLY_WITH_CLIENT_IP } };
 
+/** Catches: externalTrafficPolicy Local ignored for LoadBalancer traffic (SNATed, or served by a remote endpoint). */
 defineCase({
   id: 'loadbalancer/local-preserves-client-ip',
   title: "Type=LoadBalancer (MetalLB L2), externalTrafficPolicy=Local: the endpoint sees the outside client's IP",

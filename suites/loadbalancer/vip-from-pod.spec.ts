@@ -17,6 +17,7 @@ const EXPECT: ExpectationTable<Row> = {
   rows: { 'pod on the endpoint node -> LB VIP': ANSWERS_WITH_CLIENT_IP, 'pod on a node without endpoint -> LB VIP': ANSWERS_WITH_CLIENT_IP },
 };
 
+/** Catches: pod traffic to a LoadBalancer VIP dropped or SNATed (kubernetes#131765: nftables dropped it with Local policy). */
 defineCase({
   id: 'loadbalancer/vip-from-pod',
   title: 'Type=LoadBalancer, externalTrafficPolicy=Local: pods on every node reach the VIP, keeping their pod IP',

@@ -12,6 +12,7 @@ import { SOURCES } from '../../harness/apps/sources.ts';
 const EXPECT: ExpectationTable<'http' | 'https'> = { rows: { http: ANSWERS, https: ANSWERS } };
 const CA_PATH = '/tmp/kpc-my-nginx-ca.pem';
 
+/** Catches: only the first port of a multi-port Service programmed; ports swapped; NodePorts missing on some nodes. */
 defineCase({
   id: 'nodeport/multi-port',
   title: 'Type=NodePort with two ports (http and https, the tutorial\'s nginx-secure-app) answers on every node, TLS verified',

@@ -15,6 +15,7 @@ defineCase({
   id: 'termination/terminating-endpoint-conditions',
   title: 'A deleted pod in its preStop/grace phase: endpoint ready=false, serving=true, terminating=true while the replacement becomes ready',
   source: SOURCES.termination,
+  tags: ['control-plane'],
   async run(ctx) {
     const app = await deployTerminationApp(ctx);
     const old = app.pods[0];
@@ -32,7 +33,7 @@ defineCase({
       ctx.rec.expect(`after deleting ${old.name}: its endpoint shows ${want} while another endpoint is ready; it stays serving for the preStop sleep (${TERMINATION.preStopSleepSec} s)`);
       ctx.rec.observe(`${old.name}'s endpoint went through: ${ph.states.join(' -> ')}`);
       ctx.rec.check({
-        key: `${old.name} endpoint after delete`,
+        key: 'the deleted pod\'s endpoint after delete',
         expected: want,
         observedEcho: ph.terminating ? `${want} at t=+${(ph.terminating.atMs / 1000).toFixed(2)}s` : `never; states: ${ph.states.join(' -> ')}`,
         verdict: ph.terminating ? 'ok' : 'mismatch',
@@ -47,7 +48,7 @@ defineCase({
       const minMs = TERMINATION.preStopSleepSec * 1000 - SERVING_TOLERANCE_MS;
       const served = ph.servingWhileTerminatingMs;
       ctx.rec.check({
-        key: `${old.name} serving while terminating`,
+        key: 'the deleted pod\'s endpoint stays serving while terminating',
         expected: `>= ${(minMs / 1000).toFixed(1)} s (preStop sleep ${TERMINATION.preStopSleepSec} s - ${SERVING_TOLERANCE_MS / 1000} s)`,
         observedEcho: served === undefined ? 'never left the serving state within the watch' : `${(served / 1000).toFixed(2)} s`,
         verdict: served !== undefined && served >= minMs ? 'ok' : 'mismatch',

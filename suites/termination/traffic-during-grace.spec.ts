@@ -1,7 +1,7 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { CONSECUTIVE_SUCCESSES } from '../../harness/run/timeouts.ts';
+import { CONSECUTIVE_SUCCESSES } from '../../harness/timeouts.ts';
 import {
   TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, timelineText,
   type RunningLoop,
@@ -10,6 +10,7 @@ import {
 /** Every mode: with a ready replacement or, before it, the serving-terminating endpoint, every request is answered. */
 const EXPECT = { exitCode: 0, httpCode: 200 } as const;
 
+/** Catches: connections refused while an endpoint terminates gracefully (terminating endpoints removed too early, or still chosen after removal). */
 defineCase({
   id: 'termination/traffic-during-grace',
   title: 'Requests to the Service keep succeeding while a pod with a preStop sleep terminates',
@@ -41,7 +42,7 @@ defineCase({
       ctx.rec.expect(`every request answered (curl exit ${EXPECT.exitCode}, HTTP ${EXPECT.httpCode}) from before the delete until after ${old.name}'s endpoint is gone`);
       ctx.rec.observe(`${log.requests.length - failed.length}/${log.requests.length} answered${failed.length ? `; failed: ${failed.slice(0, 10).map((r) => `${rel(r.at)} exit ${r.exitCode} http ${r.httpCode}`).join(', ')}` : ''}`);
       ctx.rec.check({
-        key: `${from.label} -> ${url} during termination`,
+        key: 'pod -> ClusterIP during termination of an endpoint',
         expected: `all requests exit ${EXPECT.exitCode}, HTTP ${EXPECT.httpCode}`,
         observedEcho: `${log.requests.length - failed.length}/${log.requests.length} answered${failed.length ? `; first failure ${rel(failed[0]?.at ?? 0)} exit ${failed[0]?.exitCode} http ${failed[0]?.httpCode}` : ''}`,
         verdict: log.requests.length > 0 && failed.length === 0 ? 'ok' : 'mismatch',
