@@ -238,7 +238,7 @@ function controlsSection(results: Results, matrix: Matrix): string {
 <table class="plain"><thead><tr><th>Case</th><th>Fault</th><th>Rows that must mismatch</th><th>Was</th><th>Verdict</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">no results recorded</td></tr>'}</tbody></table>`;
   });
   const intro = results.controls.length
-    ? `<p class="muted">Faults injected on purpose into a column; the declared check rows of these cases must turn <em>mismatch</em>. ${caught} of ${results.controls.length} caught; missed and inconclusive fail the run.</p>`
+    ? `<p class="muted">Faults injected on purpose into a column; the declared check rows of these cases must turn mismatch. ${caught} of ${results.controls.length} caught; missed and inconclusive fail the run.</p>`
     : '';
   return `<section id="view-controls" class="view" data-view="controls">
 <h2>Negative controls</h2>
@@ -256,7 +256,7 @@ function faultsBlock(f: FaultsSection): string {
     .map((s) => `<span class="count ${s.caught === s.total && s.total > 0 ? 'st-passed' : 'st-failed'}">${e(s.mode)}: ${s.caught}/${s.total} caught (${s.total ? Math.round((100 * s.caught) / s.total) : 0}%)</span>`)
     .join(' ');
   const gaps = f.gaps.length
-    ? `<h4>Gaps</h4><ul class="gaps">${f.gaps.map((g) => `<li><strong>${e(g.fault)}</strong> on ${e(g.mode)} (${e(g.kind)}): ${e(g.detail)}</li>`).join('')}</ul>`
+    ? `<h3>Gaps</h3>${f.gaps.map((g) => `<p class="gap"><code>${e(g.fault)}</code> on ${e(g.mode)} (${e(g.kind)}): ${e(g.detail)}</p>`).join('')}`
     : '<p class="muted">No gaps: every fault was caught by the case it names.</p>';
   const tables = f.modes.map((mode) => {
     const runs = f.runs.filter((r) => r.mode === mode);
@@ -280,7 +280,7 @@ function faultsBlock(f: FaultsSection): string {
         return `<tr class="${r.verdict === 'caught' ? 'caught' : 'missed'}"><th scope="row">${e(r.fault)}<div class="muted">${e(info?.family ?? '')}</div></th>${caseIds.map((id) => cellOf(r.report, r.cases, id, declared.has(id))).join('')}<td>${verdictBadge(r.verdict)}<div class="muted">${e(r.reason)}</div></td></tr>`;
       })
       .join('\n');
-    return `<h4>${e(mode)}</h4>
+    return `<h3>Detection table: ${e(mode)}</h3>
 <div class="scroll"><table class="plain fault-table"><thead><tr><th>Fault</th>${head}<th>Verdict</th></tr></thead><tbody>${baseRow}${rows}</tbody></table></div>`;
   });
   const catalogue = f.faults
@@ -291,7 +291,7 @@ function faultsBlock(f: FaultsSection): string {
 <p class="totals">Detection score: ${score}</p>
 ${gaps}
 ${tables.join('\n')}
-<h4>Faults</h4>
+<h3>Faults</h3>
 <table class="plain"><thead><tr><th>Fault</th><th>Family</th><th>What is broken</th><th>Modes</th><th>Must be caught by (case: rows)</th><th>Patch</th></tr></thead><tbody>${catalogue}</tbody></table>`;
 }
 

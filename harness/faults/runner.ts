@@ -109,6 +109,11 @@ export class FaultRunner {
       baselines.push({ mode, report: path.relative(this.o.reportDir, path.join(base.dir, 'index.html')), cases: baseCells });
       const red = baseCells.filter((c) => c.status !== 'passed');
       this.o.log(`[${mode}] baseline: ${baseCells.length - red.length}/${baseCells.length} passed in ${fmt(base.durationMs)}${red.length ? `; not passing: ${red.map((c) => `${c.caseId} (${c.status})`).join(', ')}` : ''}${base.error ? `; ${base.error}` : ''}`);
+      if (!base.results) {
+        // No baseline, no verdicts: every fault of this mode is inconclusive, none is run.
+        for (const f of faults) runs.push({ fault: f.name, mode, verdict: 'inconclusive', reason: `infrastructure error: the baseline run failed (${base.error ?? 'no results'})`, controls: [], caughtBy: [], cases: [], durationMs: 0 });
+        return;
+      }
       for (const [i, f] of faults.entries()) {
         if (this.stopping) break;
         const r = await this.runFault(mode, f, cluster, baseCells);

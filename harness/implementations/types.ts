@@ -58,7 +58,9 @@ export interface Implementation {
   overrides?: Record<string, Record<string, ExpectationOverride>>;
   /**
    * A negative control: a deliberately broken configuration the suite must catch. The column
-   * runs only these cases.
+   * runs only the `mustFail` cases. `catches` names, per case, the check rows that must turn
+   * `mismatch` (substring of the key or `/regex/`) and the deviation; without it any row counts
+   * (harness/faults/detection.ts).
    */
-  control?: { description: string; mustFail: readonly string[] };
+  control?: { description: string; mustFail: readonly string[]; catches?: readonly { caseId: string; rows: readonly string[]; deviation: string }[] };
 }

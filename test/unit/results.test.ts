@@ -23,7 +23,7 @@ test('buildResults: totals, projects, and a control that was caught or missed', 
   const tests: FinishedTest[] = [
     base,
     { ...base, title: 'proxy/mode-matches' },
-    { ...base, project: 'iptables-masquerade-all', pwStatus: 'failed', errorMessage: 'unexpected source', payload: { id: 'source-ip/clusterip-preserves-pod-ip', title: '', source: { title: '', url: '' }, project: 'iptables-masquerade-all', proxyMode: 'iptables', expected: '', observed: '', checks: [], steps: [], evidence: [], failureKind: 'verdict' } },
+    { ...base, project: 'iptables-masquerade-all', pwStatus: 'failed', errorMessage: 'unexpected source', payload: { id: 'source-ip/clusterip-preserves-pod-ip', title: '', source: { title: '', url: '' }, project: 'iptables-masquerade-all', proxyMode: 'iptables', expected: '', observed: '', checks: [{ key: 'pod on a node without endpoint -> ClusterIP', expected: 'client IP', verdict: 'mismatch' }], steps: [], evidence: [], failureKind: 'verdict' } },
   ];
   const r = buildResults({ tests, specs, runtimes: [{ project: 'iptables', kubernetesVersion: 'v1.34.4', proxyMode: 'iptables' }], startedAt: new Date(0), durationMs: 5, command: 'npm run conformance', toolVersion: '0.1.0' });
   assert.equal(r.schemaVersion, RESULTS_SCHEMA_VERSION);
