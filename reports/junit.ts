@@ -52,7 +52,7 @@ function outcomeOf(c: CaseResult, control: ControlResult | undefined): Outcome {
     if (control.caught) return { kind: 'passed' };
     return {
       kind: 'failed',
-      message: `negative control not caught: expected this case to fail under "${control.description}", it ${c.status}`,
+      message: `negative control ${control.verdict ?? 'not caught'}: expected ${control.rows?.length ? `rows ${control.rows.join(', ')}` : 'this case'} to fail under "${control.description}", it ${c.status}${control.reason ? ` (${control.reason})` : ''}`,
       body: failureText(c),
     };
   }
@@ -112,16 +112,37 @@ function testsuite(project: ProjectInfo, cases: CaseResult[], controls: ControlR
   return { xml: `${xml}  </testsuite>\n`, counts: [cases.length, failures, skipped, time] };
 }
 
+/** The fault catalogue: one <testsuite> per mode, one <testcase> per fault; only `caught` passes. */
+function faultSuites(results: Results): { xml: string; counts: number[] }[] {
+  const f = results.faults;
+  if (!f) return [];
+  return f.modes.map((mode) => {
+    const runs = f.runs.filter((r) => r.mode === mode);
+    const failures = runs.filter((r) => r.verdict !== 'caught').length;
+    const time = runs.reduce((t, r) => t + r.durationMs, 0);
+    let xml = `  <testsuite${attrs({ name: `faults-${mode}`, tests: runs.length, failures, errors: 0, skipped: 0, time: seconds(time), timestamp: f.startedAt })}>\n`;
+    for (const r of runs) {
+      xml += `    <testcase${attrs({ name: r.fault, classname: `faults-${mode}`, time: seconds(r.durationMs) })}>\n`;
+      if (r.verdict !== 'caught') xml += `      <failure${attrs({ message: `${r.verdict}: ${r.reason}` })}>${escapeXml(`failing cases: ${r.caughtBy.join(', ') || 'none'}`)}</failure>\n`;
+      xml += '    </testcase>\n';
+    }
+    return { xml: `${xml}  </testsuite>\n`, counts: [runs.length, failures, 0, time] };
+  });
+}
+
 /** The whole junit.xml document as a string. */
 export function renderJunit(results: Results): string {
-  const suites = columnsOf(results).map((p) =>
-    testsuite(
-      p,
-      results.cases.filter((c) => c.project === p.name),
-      results.controls,
-      results,
+  const suites = [
+    ...columnsOf(results).map((p) =>
+      testsuite(
+        p,
+        results.cases.filter((c) => c.project === p.name),
+        results.controls,
+        results,
+      ),
     ),
-  );
+    ...faultSuites(results),
+  ];
   const sum = (i: number): number => suites.reduce((s, x) => s + (x.counts[i] ?? 0), 0);
   const head = `<testsuites${attrs({ name: results.tool.name, tests: sum(0), failures: sum(1), errors: 0, skipped: sum(2), time: seconds(results.run.durationMs), timestamp: results.run.startedAt })}>\n`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${head}${suites.map((s) => s.xml).join('')}</testsuites>\n`;

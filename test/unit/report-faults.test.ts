@@ -50,3 +50,11 @@ test('a bad faults section is named by the validator', () => {
   const errors = v.ok ? [] : v.errors;
   assert.ok(errors.some((x) => /faults\.runs\[0\]\.verdict: expected one of caught \| missed \| inconclusive/.test(x)), errors.join('\n'));
 });
+
+test('junit: one suite per fault mode, only caught faults pass', async () => {
+  const { renderJunit } = await import('../../reports/junit.ts');
+  const xml = renderJunit(results([project('iptables')], [caseResult('iptables', 'source-ip/local')], { faults: faults() }));
+  assert.match(xml, /<testsuite name="faults-iptables" tests="2" failures="1"/);
+  assert.match(xml, /<testcase name="healthcheck-always-healthy"[^>]*>\s*<failure message="inconclusive: infrastructure error: rollout &lt;script&gt;/);
+  assert.match(xml, /<testcase name="etp-local-ignored"[^>]*>\s*<\/testcase>/);
+});
