@@ -5,8 +5,9 @@
  * kind cluster per mode (harness/faults/runner.ts), writes the detection table into
  * <report>/results.json (`faults`) and re-renders the report. Exit 0 only when every fault was
  * caught by the case(s) it names; missed and inconclusive faults fail the run.
- *   --add-to-report  add the table to the results.json already there (the conformance run's);
- *                    default: the baselines of this run become the report's cases.
+ *   --add-to-report  add the table to the results.json already there (the conformance run's),
+ *                    whose cases also serve as the baseline of the modes they cover;
+ *                    default: a baseline run per mode, whose results become the report's cases.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -39,7 +40,10 @@ export async function runFaults(argv: string[]): Promise<number> {
   await ensureDocker();
   if (!builtNodeImage()?.complete) throw new Error('no complete node image is built yet: run `npm run images -- --faults` first');
   const command = `npm run conformance -- ${argv.join(' ')}`.trim();
+  const file = path.join(REPORT_DIR, 'results.json');
+  const existing = a['add-to-report'] && existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Results) : undefined;
   const runner = new FaultRunner({
+    ...(existing ? { baselineFrom: existing } : {}),
     modes: modes as ProxyMode[],
     ...(a['only-faults'] ? { only: a['only-faults'].split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     reportDir: REPORT_DIR,
@@ -57,8 +61,7 @@ export async function runFaults(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const file = path.join(REPORT_DIR, 'results.json');
-  const results = a['add-to-report'] && existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Results) : await resultsFromBaselines(section);
+  const results = existing ?? (await resultsFromBaselines(section));
   if (results) {
     const { RESULTS_SCHEMA_VERSION } = await import('../../reports/model.ts');
     const out: Results = { ...results, schemaVersion: RESULTS_SCHEMA_VERSION, faults: section };
