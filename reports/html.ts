@@ -131,7 +131,7 @@ function matrixSection(results: Results, matrix: Matrix): string {
         .map((r) => {
           const statuses = [...new Set(r.cells.flatMap((c) => (c ? [c.status] : [])))].join(' ');
           const search = `${r.id} ${r.title}`.toLowerCase();
-          return `<tr class="case-row" data-st="${e(statuses)}" data-search="${e(search)}"><th scope="row"><span class="case-id">${e(r.id)}</span><span class="case-title">${e(r.title)}</span></th>${r.cells.map((c) => matrixCell(c, caught)).join('')}</tr>`;
+          return `<tr class="case-row" data-st="${e(statuses)}" data-search="${e(search)}"><th scope="row"><span class="case-id">${e(r.id)}</span>${r.tags.includes('control-plane') ? '<span class="tag tag-control-plane" title="the verdict of this case does not depend on the Service proxy">control plane, not the proxy</span>' : ''}<span class="case-title">${e(r.title)}</span></th>${r.cells.map((c) => matrixCell(c, caught)).join('')}</tr>`;
         })
         .join('\n');
       return `<tbody class="group"><tr class="group-row"><th colspan="${matrix.columns.length + 1}"><span class="group-label">${link(safeExternalHref(g.source.url), g.source.title)} <span class="muted">${g.rows.length} case${g.rows.length === 1 ? '' : 's'}</span></span></th></tr>\n${rows}\n</tbody>`;
@@ -167,7 +167,12 @@ function observation(c: CaseResult, key: string): string {
 
 function differenceArticle(d: Difference, matrix: Matrix): string {
   const cells = d.columns.map((i) => ({ project: matrix.columns[i] as ProjectInfo, c: d.row.cells[i] as CaseResult }));
-  const what = [d.status ? 'outcome' : '', d.observed ? 'observed behaviour' : '', d.checkKeys.length ? `${d.checkKeys.length} check${d.checkKeys.length === 1 ? '' : 's'}` : '']
+  const what = [
+    d.status ? 'outcome' : '',
+    d.observed ? 'observed behaviour' : '',
+    d.checkKeys.length ? `${d.checkKeys.length} check${d.checkKeys.length === 1 ? '' : 's'} (a deviation: same expectation, different behaviour)` : '',
+    d.declaredKeys.length ? `${d.declaredKeys.length} declared difference${d.declaredKeys.length === 1 ? '' : 's'} (the implementations expect different things)` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const head = cells.map(({ project, c }) => `<th scope="col"><a href="${e(caseHash(c.project, c.id))}">${e(project.name)}</a><span class="col-sub">${e(project.implementation)}</span></th>`).join('');
@@ -178,9 +183,15 @@ function differenceArticle(d: Difference, matrix: Matrix): string {
     row('Outcome', d.status, (c) => `${badge(c.status)}${c.reason ? `<div class="muted">${e(c.reason)}</div>` : ''}`),
     row('Observed', d.observed, (c) => (c.status === 'skipped' || c.status === 'not-supported' ? '<span class="muted">—</span>' : e(c.observed)), 'text'),
     ...d.checkKeys.map((key) => row(`${e(key)}<div class="muted">expected: ${e(expectedOf(key))}</div>`, true, (c) => (c.status === 'passed' || c.status === 'failed' || c.status === 'error' ? observation(c, key) : '<span class="muted">—</span>'))),
+    ...d.declaredKeys.map((key) =>
+      row(`${e(key)}<div class="muted declared">declared difference</div>`, true, (c) => {
+        const k = c.checks.find((x) => x.key === key);
+        return `${k ? `<div class="muted">expected: ${e(k.expected)}</div>` : ''}${c.status === 'passed' || c.status === 'failed' || c.status === 'error' ? observation(c, key) : '<span class="muted">—</span>'}`;
+      }),
+    ),
   ];
   const agreeing = new Set(cells.flatMap(({ c }) => c.checks.map((k) => k.key)));
-  for (const k of d.checkKeys) agreeing.delete(k);
+  for (const k of [...d.checkKeys, ...d.declaredKeys]) agreeing.delete(k);
   const note = agreeing.size ? `<p class="muted small">${agreeing.size} other check${agreeing.size === 1 ? '' : 's'} agree across columns.</p>` : '';
   return `<article class="diff" data-id="${e(d.row.id)}">
 <h3><span class="case-id">${e(d.row.id)}</span> ${e(d.row.title)}</h3>

@@ -3,11 +3,13 @@
  * source, per-project totals, and which cases differ between columns. Pure functions of
  * `Results`, so the unit tests cover what the report shows without a browser.
  */
-import { countStatuses, type CaseResult, type CaseSource, type ProjectInfo, type Results, type Status } from './model.ts';
+import { countStatuses, type CaseResult, type CaseSource, type Check, type ProjectInfo, type Results, type Status } from './model.ts';
 
 export interface MatrixRow {
   id: string;
   title: string;
+  /** Tags of the case (`control-plane`: its verdict does not depend on the proxy). */
+  tags: string[];
   /** One entry per column, in column order; undefined where the case did not run in it. */
   cells: (CaseResult | undefined)[];
 }
@@ -52,7 +54,7 @@ export function buildMatrix(results: Pick<Results, 'projects' | 'cases'>): Matri
         group = { source: c.source, rows: [] };
         groups.set(groupKey, group);
       }
-      row = { id: c.id, title: c.title, cells: columns.map(() => undefined) };
+      row = { id: c.id, title: c.title, tags: [...(c.tags ?? [])], cells: columns.map(() => undefined) };
       rows.set(c.id, row);
       group.rows.push(row);
     }
@@ -80,6 +82,11 @@ export interface Difference {
   status: boolean;
   observed: boolean;
   checkKeys: string[];
+  /**
+   * Keys of checks whose expectation differs between the columns: a difference the
+   * implementations declare (e.g. localhost NodePorts), shown as such, not as a deviation.
+   */
+  declaredKeys: string[];
 }
 
 /**
@@ -108,14 +115,32 @@ function observationsDiffer<T>(items: T[], expected: (x: T) => string, observed:
   return [...byExpectation.values()].some((seen) => seen.size > 1);
 }
 
+/**
+ * What a check says about behaviour, without what differs between clusters by nature: the
+ * verdict, whether every judged attempt held, and the roles and outcomes named in the
+ * observation ("(the client)", "(owned by the receiving node)", "drops", ...). Host names,
+ * addresses, pod names and how requests happened to spread are left out.
+ */
+export function behaviourSignature(k: Check): string {
+  const text = `${k.observedEcho ?? ''} ${k.observedWire ?? ''}`;
+  const roles = [...new Set([...text.matchAll(/\((the client|owned by the receiving node)\)|no SYN reached an endpoint|\b(answered|drops|rejects|error)\b/g)].map((m) => m[0]))].sort();
+  const allHeld = k.samples ? k.samples.ok === k.samples.total : undefined;
+  // Rows without samples and without role words (counts, rule shapes) compare their text.
+  const rest = k.samples || roles.length ? '' : normalizeObservation(text);
+  return JSON.stringify([k.verdict, allHeld, roles, rest]);
+}
+
 function checkDiffers(ran: CaseResult[], key: string): boolean {
   const withCheck = ran.map((c) => ({ c, k: c.checks.find((k) => k.key === key) }));
   if (withCheck.some((x) => !x.k)) return true;
-  return observationsDiffer(
-    withCheck,
-    (x) => x.k?.expected ?? '',
-    (x) => JSON.stringify([x.k?.verdict, normalizeObservation(x.k?.observedEcho ?? ''), normalizeObservation(x.k?.observedWire ?? '')]),
-  );
+  return observationsDiffer(withCheck, (x) => x.k?.expected ?? '', (x) => (x.k ? behaviourSignature(x.k) : ''));
+}
+
+/** Every compared cell made the check, with different expectations: declared, not a deviation. */
+function expectationsDiffer(ran: CaseResult[], key: string): boolean {
+  const checks = ran.map((c) => c.checks.find((k) => k.key === key));
+  if (checks.some((k) => !k)) return false;
+  return new Set(checks.map((k) => k?.expected)).size > 1;
 }
 
 /**
@@ -138,11 +163,13 @@ export function selectDifferences(matrix: Matrix): Difference[] {
       if (compared.length < 2) continue;
       const ran = compared.filter((c) => c.status !== 'not-supported');
       const status = new Set(compared.map((c) => c.status)).size > 1;
-      const observed = observationsDiffer(ran, (c) => c.expected, (c) => normalizeObservation(c.observed));
+      // Cases with checks are compared row by row (free text carries host names); others by text.
+      const observed = ran.every((c) => c.checks.length === 0) && observationsDiffer(ran, (c) => c.expected, (c) => normalizeObservation(c.observed));
       const keys = [...new Set(ran.flatMap((c) => c.checks.map((k) => k.key)))];
-      const checkKeys = ran.length < 2 ? [] : keys.filter((key) => checkDiffers(ran, key));
-      if (!status && !observed && checkKeys.length === 0) continue;
-      out.push({ row, source: group.source, columns: eligible.filter((i) => compared.includes(row.cells[i] as CaseResult)), status, observed, checkKeys });
+      const declaredKeys = ran.length < 2 ? [] : keys.filter((key) => expectationsDiffer(ran, key));
+      const checkKeys = ran.length < 2 ? [] : keys.filter((key) => !declaredKeys.includes(key) && checkDiffers(ran, key));
+      if (!status && !observed && checkKeys.length === 0 && declaredKeys.length === 0) continue;
+      out.push({ row, source: group.source, columns: eligible.filter((i) => compared.includes(row.cells[i] as CaseResult)), status, observed, checkKeys, declaredKeys });
     }
   }
   return out;

@@ -17,16 +17,19 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
+import { IMPLEMENTATIONS } from '../implementations/index.ts';
 import { PROJECTS } from '../run/projects.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
 import { conformanceExitCode } from '../faults/detection.ts';
 import type { Results } from '../../reports/model.ts';
 
-const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--proxy-mode MODE] [--name NAME]] [--grep TEXT] [--keep | --keep-clusters]
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--grep TEXT] [--samples N] [--keep | --keep-clusters]
   --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
   --kubeconfig  validate an existing cluster instead of creating kind clusters
-  --proxy-mode  declare the existing cluster's proxy mode (default: read from kube-proxy)
-  --name        column name for the existing cluster's proxy implementation
+  --implementation  declare the existing cluster's implementation (one of ${IMPLEMENTATIONS.filter((i) => !i.control).map((i) => i.name).join(', ')})
+  --proxy-mode  declare the existing cluster's kube-proxy mode (default: recognised from kube-proxy)
+  --name        column name for the existing cluster (default: the implementation's name)
+  --samples     judged attempts per probe path after convergence (default 5)
   --grep        only cases whose id matches
   --keep        keep clusters and test namespaces afterwards (for debugging)
   --keep-clusters  keep the kind clusters (a later run reuses them) but remove test namespaces
@@ -50,7 +53,9 @@ async function main(): Promise<number> {
         modes: { type: 'string' },
         kubeconfig: { type: 'string' },
         'proxy-mode': { type: 'string' },
+        implementation: { type: 'string' },
         name: { type: 'string' },
+        samples: { type: 'string' },
         grep: { type: 'string' },
         keep: { type: 'boolean', default: false },
         'keep-clusters': { type: 'boolean', default: false },
@@ -74,7 +79,12 @@ async function main(): Promise<number> {
       if (!isProxyMode(args['proxy-mode'])) fail(`--proxy-mode must be iptables, nftables or ipvs, not "${args['proxy-mode']}"`);
       env.KPC_PROXY_MODE = args['proxy-mode'];
     }
-    if (args.name) env.KPC_IMPLEMENTATION = args.name;
+    if (args.implementation) {
+      if (!IMPLEMENTATIONS.some((i) => i.name === args.implementation && !i.control)) fail(`unknown --implementation "${args.implementation}" (known: ${IMPLEMENTATIONS.filter((i) => !i.control).map((i) => i.name).join(', ')})`);
+      if (args['proxy-mode']) fail('give --implementation or --proxy-mode, not both');
+      env.KPC_IMPLEMENTATION = args.implementation;
+    }
+    if (args.name) env.KPC_NAME = args.name;
     if (args.modes) fail('--modes chooses kind clusters to create; it cannot be combined with --kubeconfig');
   } else if (args.modes) {
     const known = new Set(PROJECTS.map((p) => p.name));
@@ -82,8 +92,13 @@ async function main(): Promise<number> {
     const bad = wanted.filter((m) => !known.has(m));
     if (bad.length) fail(`unknown mode/project: ${bad.join(', ')} (known: ${[...known].join(', ')})`);
     env.KPC_PROJECTS = wanted.join(',');
-  } else if (args['proxy-mode'] || args.name) {
-    fail('--proxy-mode and --name describe an existing cluster: give --kubeconfig too');
+  } else if (args['proxy-mode'] || args.name || args.implementation) {
+    fail('--implementation, --proxy-mode and --name describe an existing cluster: give --kubeconfig too');
+  }
+  if (args.samples !== undefined) {
+    const n = Number(args.samples);
+    if (!Number.isInteger(n) || n < 1 || n > 100) fail(`--samples must be an integer from 1 to 100, not "${args.samples}"`);
+    env.KPC_SAMPLES = String(n);
   }
   if (args.keep) env.KPC_KEEP = '1';
   if (args['keep-clusters']) env.KPC_KEEP_CLUSTERS = '1';

@@ -130,6 +130,8 @@ test('the sample report has the header, every column, the groups and the control
     assert.ok(html.includes(escapeHtml(text)), text);
   }
   assert.equal(html.match(/<tr class="case-row"/g)?.length, 7);
-  assert.equal(html.match(/<article class="diff"/g)?.length, 3);
+  // 3 deviations plus proxy/mode-matches, whose expectation differs per mode (a declared difference).
+  assert.equal(html.match(/<article class="diff"/g)?.length, 4);
+  assert.ok(html.includes("declared difference"));
   assert.ok(html.includes('href="#/case/nftables/source-ip%2Fnodeport-local-preserves-client-ip"'));
 });

@@ -87,15 +87,19 @@ test('selectDifferences: observed behaviour, compared only where the same thing 
     ),
   );
   const d = selectDifferences(m);
-  assert.deepEqual(d.map((x) => [x.row.id, x.status, x.observed, x.checkKeys]), [
-    ['b/role', false, true, ['pod -> ClusterIP']],
-    ['b/missing', false, false, ['pod -> ClusterIP']],
+  // Cases with checks compare rows (roles, verdicts), never free text; a row whose expectation
+  // differs is a declared difference, listed as such.
+  assert.deepEqual(d.map((x) => [x.row.id, x.status, x.observed, x.checkKeys, x.declaredKeys]), [
+    ['b/role', false, false, ['pod -> ClusterIP'], []],
+    ['b/mode', false, false, [], ['pod -> ClusterIP']],
+    ['b/missing', false, false, ['pod -> ClusterIP'], []],
   ]);
 });
 
 test('selectDifferences on the sample fixture: exactly the cases that differ between iptables and nftables', () => {
   const d = selectDifferences(buildMatrix(loadSample()));
-  assert.deepEqual(d.map((x) => x.row.id), ['service/nodeport-localhost', 'source-ip/nodeport-local-preserves-client-ip', 'virtual-ips/session-affinity-clientip']);
+  assert.deepEqual(d.map((x) => x.row.id), ['proxy/mode-matches', 'service/nodeport-localhost', 'source-ip/nodeport-local-preserves-client-ip', 'virtual-ips/session-affinity-clientip']);
+  assert.deepEqual(d[0]?.declaredKeys.length, 3);
 });
 
 test('normalizeObservation keeps roles and drops addresses, ports, pod suffixes, timings', () => {
