@@ -4,14 +4,20 @@ import { selectedProjects } from './harness/run/projects.ts';
 import { REPORT_DIR } from './harness/run/recorder.ts';
 
 /**
- * Projects are proxy modes (and implementations), generated from harness/projects.ts. One
- * worker: each project owns a kind cluster and this machine has two cores.
+ * Projects are implementations (harness/implementations/), generated in harness/run/projects.ts.
+ * The global setup creates each project's kind cluster once; cases then run concurrently inside
+ * it (KPC_WORKERS workers, default 2: most of a case is waiting on the network and the API
+ * server, and this machine has two cores), each in its own namespace.
  */
+const workers = Number(process.env.KPC_WORKERS ?? 2);
+if (!Number.isInteger(workers) || workers < 1 || workers > 8) throw new Error(`KPC_WORKERS must be an integer from 1 to 8, not "${process.env.KPC_WORKERS}"`);
+
 export default defineConfig<{ kpcProject: ProjectSpec }>({
   testDir: './suites',
   testMatch: '**/*.spec.ts',
-  fullyParallel: false,
-  workers: 1,
+  globalSetup: './harness/run/global-setup.ts',
+  fullyParallel: true,
+  workers,
   retries: 0,
   timeout: 180_000,
   outputDir: 'out/test-results',

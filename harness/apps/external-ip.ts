@@ -8,7 +8,9 @@ export async function freeExternalIp(ctx: CaseContext): Promise<string> {
   if (!network) throw new Error('needs the nodes on a Docker network');
   const services = (await ctx.kube.core.listServiceForAllNamespaces()).items;
   const claimed = services.flatMap((s) => [...(s.spec?.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '')]).filter(Boolean);
-  const ip = pickFreeAddress(network.subnet, [...(await dockerNetworkAddresses(network.name)), ...claimed]);
+  // Concurrent workers start their search at different offsets, so two cases do not pick the same address.
+  const offset = 200 + 16 * Number(process.env.TEST_PARALLEL_INDEX ?? 0);
+  const ip = pickFreeAddress(network.subnet, [...(await dockerNetworkAddresses(network.name)), ...claimed], offset);
   ctx.rec.observe(`external IP chosen from ${network.subnet}: ${ip}`);
   return ip;
 }

@@ -66,7 +66,7 @@ export function tally(values: readonly string[]): string {
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([v, n]) => (counts.size === 1 && n === values.length ? `${v} ×${n}` : `${v} ×${n}`))
+    .map(([v, n]) => `${v} ×${n}`)
     .join(', ');
 }
 

@@ -123,7 +123,9 @@ export function wireSource(
 
 export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): Promise<Check[]> {
   const captureNodes = sc.capture === false ? [] : [...new Set(sc.endpoints.map((e) => e.node))];
-  const filter = `tcp and (${[...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ')}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
+  // Only this case's endpoints: other cases run concurrently on the same nodes.
+  const hosts = [...new Set(sc.endpoints.map((e) => e.ip))].map((ip) => `host ${ip}`).join(' or ');
+  const filter = `tcp and (${hosts}) and (${[...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ')}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
   const captures: Capture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];

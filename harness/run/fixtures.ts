@@ -121,8 +121,9 @@ function namespaceFor(ti: TestInfo): string {
   return `kpc-${slug}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** One per worker: workers of a project share the cluster, not their client pods. */
 function clientNamespace(): string {
-  return `kpc-clients-${RUN_ID}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  return `kpc-clients-${RUN_ID}-w${process.env.TEST_PARALLEL_INDEX ?? '0'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
 }
 
 export async function missingFeature(cluster: ClusterUnderTest, needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined> {

@@ -5,7 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createCluster, deleteCluster, listClusters, UnsupportedHere } from '../../clusters/cluster.ts';
+import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
+import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
 import { versions } from '../../clusters/kind.ts';
 import { describeCluster, type ClusterUnderTest } from './cluster-under-test.ts';
@@ -51,37 +52,17 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
   }
   const impl = project.implementation;
   if (impl === 'detect') throw new Error(`project ${project.name}: "detect" needs KUBECONFIG_UNDER_TEST`);
-  const name = `kpc-${project.name}`;
-  let created = false;
-  let info = (await listClusters()).find((c) => c.name === name);
-  if (info && !(await runsMode(info.nodes[0]?.name, impl.reportedMode))) {
-    throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
-  }
-  if (!info) {
-    // Ctrl-C reaches the worker too: abort the create so the half-made cluster is deleted.
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      info = await createCluster({
-        name,
-        proxyMode: impl.install.kubeProxy.mode,
-        ...(impl.install.kubeProxy.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
-        log: (l: string) => console.log(`[${project.name}] ${l}`),
-        signal: abort.signal,
-      });
-      created = true;
-    } catch (e: unknown) {
-      if (e instanceof UnsupportedHere) {
-        await writeRuntime(project, undefined, e.message);
-        return { unavailable: e.message, images, release: async () => undefined };
-      }
-      throw e;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+  const name = kindClusterName(project);
+  let info: ClusterInfo;
+  let created: boolean;
+  try {
+    ({ info, created } = await ensureKindCluster(project, impl));
+  } catch (e: unknown) {
+    if (e instanceof UnsupportedHere) {
+      await writeRuntime(project, undefined, e.message);
+      return { unavailable: e.message, images, release: async () => undefined };
     }
+    throw e;
   }
   const cluster = await describeCluster({
     source: 'kind',
@@ -100,6 +81,44 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
       if (created && !keep) await deleteCluster(name);
     },
   };
+}
+
+export function kindClusterName(project: ProjectSpec): string {
+  return `kpc-${project.name}`;
+}
+
+/**
+ * The project's kind cluster: reused when it runs the implementation, created otherwise (Ctrl-C
+ * aborts the create and deletes the half-made cluster). Throws UnsupportedHere when this host
+ * cannot run it. Several workers of one project share the cluster: the global setup creates it
+ * before any worker starts (harness/run/global-setup.ts).
+ */
+export async function ensureKindCluster(project: ProjectSpec, impl: Implementation): Promise<{ info: ClusterInfo; created: boolean }> {
+  const name = kindClusterName(project);
+  const info = (await listClusters()).find((c) => c.name === name);
+  if (info) {
+    if (!(await runsMode(info.nodes[0]?.name, impl.reportedMode))) {
+      throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
+    }
+    return { info, created: false };
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const made = await createCluster({
+      name,
+      proxyMode: impl.install.kubeProxy.mode,
+      ...(impl.install.kubeProxy.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
+      log: (l: string) => console.log(`[${project.name}] ${l}`),
+      signal: abort.signal,
+    });
+    return { info: made, created: true };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 async function runsMode(node: string | undefined, mode: string): Promise<boolean> {

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Check, PacketRow } from '../../reports/model.ts';
+import { aggregateRow, convergeThenSample, tally, type JudgedAttempt } from '../../harness/judge/sample.ts';
+import { pool, wireSource } from '../../harness/judge/scenarios.ts';
+import type { CurlEvidence } from '../../harness/probes/curl.ts';
+import type { EchoReply } from '../../harness/probes/echo.ts';
+
+const attempt = (verdict: Check['verdict'], echo: string, servedBy?: string, note?: string): JudgedAttempt => ({
+  path: 'p',
+  check: { key: 'k', expected: 'e', verdict, observedEcho: echo, ...(note ? { note } : {}) },
+  ...(servedBy ? { servedBy } : {}),
+});
+
+test('convergeThenSample: waits for consecutive successes, then judges a fixed sample that may deviate', async () => {
+  const seq = ['refused', 'ok', 'refused', 'ok', 'ok', 'ok', 'bad', 'ok', 'ok', 'ok'];
+  let i = 0;
+  const s = await convergeThenSample(async () => seq[i++] ?? 'ok', (v) => v === 'ok', { what: 'x', timeoutMs: 5_000, n: 5, consecutive: 2, intervalMs: 1 });
+  assert.equal(s.converged, true);
+  assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok']);
+  // the deviation after convergence is in the sample, not hidden by a retry
+  assert.deepEqual(s.sample, ['ok', 'bad', 'ok', 'ok', 'ok']);
+});
+
+test('convergeThenSample: a path that never converges is still sampled and reported', async () => {
+  const s = await convergeThenSample(async () => 'refused', (v) => v === 'ok', { what: 'x', timeoutMs: 20, n: 3, intervalMs: 5 });
+  assert.equal(s.converged, false);
+  assert.deepEqual(s.sample, ['refused', 'refused', 'refused']);
+});
+
+test('aggregateRow: 5/5 holds; one deviation is "intermittent: 1 of 5" and fails the row', () => {
+  const ok = aggregateRow({ key: 'k', expected: 'e', paths: [{ path: 'p', converged: true, attempts: Array.from({ length: 5 }, () => attempt('ok', 'client_address=10.0.0.1 (the client)', 'pod-a')) }] });
+  assert.equal(ok.verdict, 'ok');
+  assert.deepEqual(ok.samples, { total: 5, ok: 5 });
+  assert.equal(ok.observedEcho, '5/5 as expected; client_address=10.0.0.1 (the client) ×5');
+  assert.deepEqual(ok.servedBy, { 'pod-a': 5 });
+  const bad = aggregateRow({
+    key: 'k',
+    expected: 'e',
+    paths: [{ path: 'p', converged: true, attempts: [...Array.from({ length: 4 }, () => attempt('ok', 'client')), attempt('mismatch', 'node', undefined, 'expected answers, got drops')] }],
+  });
+  assert.equal(bad.verdict, 'mismatch');
+  assert.equal(bad.note, 'intermittent: 1 of 5; expected answers, got drops');
+  assert.equal(bad.observedEcho, '4/5 as expected; client ×4, node ×1');
+});
+
+test('aggregateRow: a row of several paths names the failing path; only disagreements make "disagree"', () => {
+  const r = aggregateRow({
+    key: 'outside -> node without endpoint : nodePort',
+    expected: 'e',
+    paths: [
+      { path: 'via n1', converged: true, attempts: [attempt('ok', 'a'), attempt('ok', 'a')] },
+      { path: 'via n2', converged: false, attempts: [attempt('mismatch', 'refused'), attempt('mismatch', 'refused')] },
+    ],
+  });
+  assert.equal(r.verdict, 'mismatch');
+  assert.equal(r.note, 'via n2: never reached the expected outcome while converging; via n2: 2 of 2 deviate');
+  assert.equal(r.observedEcho, '2/4 as expected; via n1: a ×2\nvia n2: refused ×2');
+  const d = aggregateRow({ key: 'k', expected: 'e', paths: [{ path: 'p', converged: true, attempts: [attempt('ok', 'a'), attempt('disagree', 'a')] }] });
+  assert.equal(d.verdict, 'disagree');
+  assert.equal(aggregateRow({ key: 'k', expected: 'e', paths: [] }).verdict, 'mismatch');
+});
+
+test('tally orders by count', () => {
+  assert.equal(tally(['b', 'a', 'b']), 'b ×2, a ×1');
+});
+
+test('pool runs at most `limit` at a time and keeps order', async () => {
+  let running = 0;
+  let peak = 0;
+  const out = await pool([5, 1, 3, 2, 4], 2, async (x) => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, x));
+    running--;
+    return x * 10;
+  });
+  assert.deepEqual(out, [50, 10, 30, 20, 40]);
+  assert.equal(peak, 2);
+});
+
+const syn = (src: string, srcPort: number, dst: string, time: number): PacketRow => ({ time, proto: 'tcp', src, srcPort, dst, dstPort: 8080, flags: 'S', length: 60 });
+const curlAt = (startedAt: number, endedAt: number): CurlEvidence => ({ from: 'x', url: 'u', args: [], exitCode: 0, exit: '0 OK', body: '', stderr: '', startedAt, endedAt });
+const echo = (address: string, port: number): EchoReply => ({ layout: 'kpc', client: { address, port }, headers: {}, raw: '' }) as unknown as EchoReply;
+
+test('wireSource: an answered request is matched by the tuple the echo saw, even among concurrent SYNs', () => {
+  const eps = [{ ip: '10.244.1.5', port: 8080 }];
+  // Two concurrent paths: SNAT to 172.18.0.3 and to 172.18.0.4, same window.
+  const rows = [syn('172.18.0.3', 40000, '10.244.1.5', 1000.1), syn('172.18.0.4', 50000, '10.244.1.5', 1000.2)];
+  assert.equal(wireSource(rows, eps, curlAt(1_000_000, 1_000_500), echo('172.18.0.4', 50000), []), '172.18.0.4');
+  // No tuple from the echo (no answer): only SYNs from this path's attributable sources count.
+  assert.equal(wireSource(rows, eps, curlAt(1_000_000, 1_000_500), undefined, ['172.18.0.9', '172.18.0.3']), '172.18.0.3');
+  assert.equal(wireSource(rows, eps, curlAt(1_000_000, 1_000_500), undefined, ['172.18.0.9']), null);
+  // The echo names a tuple the wire never carried: fall back to the window, so a disagreement shows.
+  assert.equal(wireSource(rows, eps, curlAt(1_000_000, 1_000_500), echo('10.9.9.9', 1), ['172.18.0.3']), '172.18.0.3');
+});
