@@ -26,6 +26,7 @@ import {
   versions,
 } from './kind.ts';
 
+import { intToIp, ipToInt } from './ipv4.ts';
 import { isProxyMode, PROXY_MODES, type ProxyMode } from './proxy-mode.ts';
 
 export { isProxyMode, PROXY_MODES, type ProxyMode };
@@ -134,14 +135,6 @@ export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: num
   return YAML.stringify(cfg);
 }
 
-function ipToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`not an IPv4 address: ${ip}`);
-  return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
-}
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
 
 /**
  * A small range at the top of an IPv4 subnet for MetalLB: Docker hands out container

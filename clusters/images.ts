@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,9 +49,9 @@ export function nodeImages(): ImageEntry[] {
   return loadImages().images.filter((i) => i.node);
 }
 
-export function kpcCache(): string {
-  return process.env.KPC_CACHE ?? path.join(os.homedir(), '.cache', 'kpc');
-}
+import { kpcCache } from './cache.ts';
+
+export { kpcCache };
 
 export function imagesCacheDir(): string {
   return path.join(kpcCache(), 'images');

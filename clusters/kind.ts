@@ -4,7 +4,6 @@
  * queries on node containers and the kind network. clusters/cluster.ts builds on this.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
@@ -20,9 +19,9 @@ export const ROLE_LABEL = 'io.x-k8s.kind.role';
 /** kind's Docker network (KIND_EXPERIMENTAL_DOCKER_NETWORK overrides it, as in kind). */
 export const KIND_NETWORK = process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind';
 
-export function kpcCache(): string {
-  return process.env.KPC_CACHE || path.join(os.homedir(), '.cache', 'kpc');
-}
+import { kpcCache } from './cache.ts';
+
+export { kpcCache };
 
 interface Versions {
   kind: string;

@@ -1,7 +1,7 @@
 /** Choosing an external IP for a Service: free on the nodes' Docker network and unclaimed in the cluster. */
 import type { CaseContext } from '../run/fixtures.ts';
-import { dockerNetworkAddresses } from '../run/cluster-under-test.ts';
-import { pickFreeAddress } from './addresses.ts';
+import { networkAddresses } from '../../clusters/docker.ts';
+import { pickFreeAddress } from '../../clusters/ipv4.ts';
 
 export async function freeExternalIp(ctx: CaseContext): Promise<string> {
   const network = ctx.cluster.network;
@@ -10,7 +10,7 @@ export async function freeExternalIp(ctx: CaseContext): Promise<string> {
   const claimed = services.flatMap((s) => [...(s.spec?.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '')]).filter(Boolean);
   // Concurrent workers start their search at different offsets, so two cases do not pick the same address.
   const offset = 200 + 16 * Number(process.env.TEST_PARALLEL_INDEX ?? 0);
-  const ip = pickFreeAddress(network.subnet, [...(await dockerNetworkAddresses(network.name)), ...claimed], offset);
+  const ip = pickFreeAddress(network.subnet, [...(await networkAddresses(network.name)), ...claimed], offset);
   ctx.rec.observe(`external IP chosen from ${network.subnet}: ${ip}`);
   return ip;
 }

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { runOnce } from '../../clusters/docker.ts';
 import type { KObject } from '../probes/kube.ts';
 import { MY_NGINX, myNginxDeployment } from './my-nginx.ts';
 import type { ServicePort } from './workloads.ts';
@@ -74,7 +75,7 @@ export async function generateCert(cn: string, dnsNames: readonly string[], tool
     } else {
       // No usable openssl on this host: the tools image has one.
       const sep = '--KPC-CERT--';
-      const r = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', toolsImage, '-c', `openssl ${args.map(shellQuote).join(' ')} -keyout /tmp/k -out /tmp/c >/dev/null 2>&1 && cat /tmp/k && echo ${sep} && cat /tmp/c`], { reject: false });
+      const r = await runOnce(toolsImage, `openssl ${args.map(shellQuote).join(' ')} -keyout /tmp/k -out /tmp/c >/dev/null 2>&1 && cat /tmp/k && echo ${sep} && cat /tmp/c`);
       if (r.exitCode !== 0) throw new Error(`openssl failed on the host (${host.stderr || host.exitCode}) and in ${toolsImage} (${r.stderr})`);
       [keyPem = '', certPem = ''] = r.stdout.split(`${sep}\n`);
       how = `docker run ${toolsImage} ${how}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import type { PacketRow } from '../../reports/model.ts';
 import { decodeCapture, parseIpLinkNames } from './pcap.ts';
-import { dockerExec } from './runners.ts';
+import { dockerExec } from '../../clusters/docker.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { runLabels } from '../run-id.ts';
 

@@ -2,7 +2,7 @@
  * Places a probe can run a command from. Each has one interface so probes don't care where
  * they run: a pod (exec through the API), a node container (docker exec), the outside client.
  */
-import { execa } from 'execa';
+import { dockerExec } from '../../clusters/docker.ts';
 import type { StartedTestContainer } from 'testcontainers';
 import type { ExecResult, Kube } from './kube.ts';
 
@@ -58,13 +58,6 @@ export class ContainerRunner implements Runner {
     const r = await withTimeout(this.container.exec(cmd), timeoutMs, `${this.label}: ${cmd.join(' ')}`);
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, durationMs: Date.now() - start };
   }
-}
-
-export async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
-  const start = Date.now();
-  const r = await execa('docker', ['exec', container, ...cmd], { reject: false, timeout: timeoutMs, stripFinalNewline: false });
-  if (r.timedOut) throw new Error(`docker exec ${container} timed out after ${timeoutMs} ms: ${cmd.join(' ')}`);
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? -1, durationMs: Date.now() - start };
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

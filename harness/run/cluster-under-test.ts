@@ -2,7 +2,7 @@
  * The cluster a project runs against: a kind cluster we create (or reuse) for the project's
  * proxy mode, or an existing cluster given by kubeconfig whose proxy is whatever it runs.
  */
-import { execa } from 'execa';
+import { containerRunning, networkOf } from '../../clusters/docker.ts';
 import { Kube } from '../probes/kube.ts';
 import { implementationReporting, type Implementation } from '../implementations/index.ts';
 import type { LbProvider, ProjectSpec } from './projects.ts';
@@ -54,11 +54,11 @@ export async function describeCluster(opts: {
     const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
     kubernetesVersion ||= n.status?.nodeInfo?.kubeletVersion ?? '';
     const controlPlane = Object.keys(n.metadata?.labels ?? {}).includes('node-role.kubernetes.io/control-plane');
-    const reachable = await dockerContainerExists(name);
+    const reachable = await containerRunning(name);
     nodes.push({ name, ip, controlPlane, runner: reachable ? new NodeRunner(name, ip) : undefined });
   }
   nodes.sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name));
-  const network = nodes[0]?.runner ? await dockerNetworkOf(nodes[0].name) : undefined;
+  const network = nodes[0]?.runner ? await networkOf(nodes[0].name) : undefined;
   const impl = opts.declared ?? (await detect(nodes));
   const { declared: _declared, ...rest } = opts;
   return { ...rest, kube, nodes, network, impl, kubernetesVersion };
@@ -72,31 +72,4 @@ async function detect(nodes: NodeFact[]): Promise<Implementation> {
   const impl = implementationReporting(r.reported);
   if (!impl) throw new Error(`kube-proxy on ${n.name} reported mode "${r.reported}" (exit ${r.exitCode}); declare the implementation with --proxy-mode or --implementation`);
   return impl;
-}
-
-async function dockerContainerExists(name: string): Promise<boolean> {
-  const r = await execa('docker', ['inspect', '--type', 'container', '--format', '{{.State.Running}}', name], { reject: false });
-  return r.exitCode === 0 && r.stdout.trim() === 'true';
-}
-
-async function dockerNetworkOf(container: string): Promise<{ name: string; subnet: string } | undefined> {
-  const r = await execa('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', container], { reject: false });
-  if (r.exitCode !== 0) return undefined;
-  const nets = JSON.parse(r.stdout) as Record<string, unknown>;
-  const name = Object.keys(nets)[0];
-  if (!name) return undefined;
-  const n = await execa('docker', ['network', 'inspect', '--format', '{{json .IPAM.Config}}', name], { reject: false });
-  const cfg = n.exitCode === 0 ? (JSON.parse(n.stdout) as { Subnet?: string }[]) : [];
-  const subnet = cfg.map((c) => c.Subnet ?? '').find((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s)) ?? '';
-  return { name, subnet };
-}
-
-/** Addresses Docker has handed out on a network (nodes, outside clients, anything else). */
-export async function dockerNetworkAddresses(network: string): Promise<string[]> {
-  const r = await execa('docker', ['network', 'inspect', '--format', '{{json .Containers}}', network], { reject: false });
-  if (r.exitCode !== 0) throw new Error(`docker network inspect ${network}: ${r.stderr}`);
-  const containers = JSON.parse(r.stdout || '{}') as Record<string, { IPv4Address?: string }>;
-  return Object.values(containers)
-    .map((c) => (c.IPv4Address ?? '').split('/')[0] ?? '')
-    .filter(Boolean);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { intToIp, ipToInt, parseCidr, pickFreeAddress } from '../../harness/apps/addresses.ts';
+import { intToIp, ipToInt, parseCidr, pickFreeAddress } from '../../clusters/ipv4.ts';
 
 test('ip <-> int round trip', () => {
   for (const ip of ['0.0.0.0', '172.18.0.2', '255.255.255.255', '10.244.1.1']) assert.equal(intToIp(ipToInt(ip)), ip);

@@ -1,4 +1,4 @@
-/** IPv4 arithmetic for choosing addresses inside the kind network's own subnet. Pure. */
+/** IPv4 arithmetic (the kind network's subnet, MetalLB pools, external IPs). Pure; the one copy. */
 
 export function ipToInt(ip: string): number {
   const parts = ip.split('.').map(Number);

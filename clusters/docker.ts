@@ -1,0 +1,55 @@
+/**
+ * The docker calls the harness makes about kind nodes and the kind network (one module, so
+ * behaviour such as time-outs and parsing is the same everywhere). Build-time docker calls
+ * stay with the build steps.
+ */
+import { execa } from 'execa';
+
+export interface DockerExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+/** `docker exec` with a time-out; a non-zero exit is returned, a time-out throws. */
+export async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<DockerExecResult> {
+  const start = Date.now();
+  const r = await execa('docker', ['exec', container, ...cmd], { reject: false, timeout: timeoutMs, stripFinalNewline: false });
+  if (r.timedOut) throw new Error(`docker exec ${container} timed out after ${timeoutMs} ms: ${cmd.join(' ')}`);
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? -1, durationMs: Date.now() - start };
+}
+
+export async function containerRunning(name: string): Promise<boolean> {
+  const r = await execa('docker', ['inspect', '--type', 'container', '--format', '{{.State.Running}}', name], { reject: false });
+  return r.exitCode === 0 && r.stdout.trim() === 'true';
+}
+
+/** The first Docker network a container sits on, with its IPv4 subnet. */
+export async function networkOf(container: string): Promise<{ name: string; subnet: string } | undefined> {
+  const r = await execa('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', container], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const nets = JSON.parse(r.stdout) as Record<string, unknown>;
+  const name = Object.keys(nets)[0];
+  if (!name) return undefined;
+  const n = await execa('docker', ['network', 'inspect', '--format', '{{json .IPAM.Config}}', name], { reject: false });
+  const cfg = n.exitCode === 0 ? (JSON.parse(n.stdout) as { Subnet?: string }[]) : [];
+  const subnet = cfg.map((c) => c.Subnet ?? '').find((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s)) ?? '';
+  return { name, subnet };
+}
+
+/** Addresses Docker has handed out on a network (nodes, outside clients, anything else). */
+export async function networkAddresses(network: string): Promise<string[]> {
+  const r = await execa('docker', ['network', 'inspect', '--format', '{{json .Containers}}', network], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`docker network inspect ${network}: ${r.stderr}`);
+  const containers = JSON.parse(r.stdout || '{}') as Record<string, { IPv4Address?: string }>;
+  return Object.values(containers)
+    .map((c) => (c.IPv4Address ?? '').split('/')[0] ?? '')
+    .filter(Boolean);
+}
+
+/** Runs `sh -c script` once in a throwaway container of `image` (e.g. openssl from the tools image). */
+export async function runOnce(image: string, script: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const r = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', image, '-c', script], { reject: false });
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+}
