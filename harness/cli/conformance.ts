@@ -73,7 +73,6 @@ async function main(): Promise<number> {
   const env: Record<string, string> = { KPC_COMMAND: `npm run conformance -- ${process.argv.slice(2).join(' ')}`.trim() };
   const kubeconfig = args.kubeconfig ?? process.env.KUBECONFIG_UNDER_TEST;
   if (kubeconfig) {
-    if (!existsSync(kubeconfig)) fail(`kubeconfig ${kubeconfig} does not exist`);
     env.KUBECONFIG_UNDER_TEST = path.resolve(kubeconfig);
     if (args['proxy-mode']) {
       if (!isProxyMode(args['proxy-mode'])) fail(`--proxy-mode must be iptables, nftables or ipvs, not "${args['proxy-mode']}"`);
@@ -103,6 +102,18 @@ async function main(): Promise<number> {
   if (args.keep) env.KPC_KEEP = '1';
   if (args['keep-clusters']) env.KPC_KEEP_CLUSTERS = '1';
 
+  if (kubeconfig) {
+    // Before anything is created: the kubeconfig, the API server, nodes, kube-proxy, the LB provider.
+    const { preflight, PreflightFailure } = await import('../run/preflight.ts');
+    try {
+      const facts = await preflight(kubeconfig, process.env.KPC_LB_PROVIDER ? { lbProvider: process.env.KPC_LB_PROVIDER } : {});
+      console.log(`conformance: preflight ok: ${facts.server}, ${facts.nodes.length} nodes, kube-proxy ${facts.kubeProxy ? `${facts.kubeProxy.namespace}/${facts.kubeProxy.name}` : 'absent'}, LoadBalancer provider ${facts.lbProvider}`);
+    } catch (e) {
+      if (!(e instanceof PreflightFailure)) throw e;
+      console.error(`conformance: ${e.message}`);
+      return 2;
+    }
+  }
   // Probes use docker (node exec, outside client, captures); kind clusters need our node image.
   await ensureDocker();
   if (!kubeconfig && !builtNodeImage()?.complete) fail('no complete node image is built yet: run `npm run images` first (see docs/airgapped.md)');

@@ -1,0 +1,106 @@
+/**
+ * Preflight against bad inputs: each is one clear line, well within the 5 s budget, before
+ * anything is created. The API server is a small local HTTP server answering like one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { PREFLIGHT_BUDGET_MS, preflight } from '../../harness/run/preflight.ts';
+
+type Routes = Record<string, { status: number; body: unknown }>;
+
+async function fakeApi(routes: Routes): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const r = routes[(req.url ?? '').split('?')[0] ?? ''] ?? { status: 404, body: { kind: 'Status', message: 'not found', code: 404 } };
+    res.writeHead(r.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(r.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  return { url: `http://127.0.0.1:${addr.port}`, server };
+}
+
+async function kubeconfigFor(server: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const file = path.join(dir, 'kubeconfig');
+  await writeFile(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    token: t\n`);
+  return file;
+}
+
+const NODES = { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', items: [{ metadata: { name: 'n1' } }, { metadata: { name: 'n2' } }] } };
+const KUBE_PROXY = { status: 200, body: { kind: 'DaemonSetList', apiVersion: 'apps/v1', items: [{ metadata: { name: 'kube-proxy', namespace: 'kube-system' } }] } };
+const NO_DS = { status: 200, body: { kind: 'DaemonSetList', apiVersion: 'apps/v1', items: [] } };
+const METALLB = { status: 200, body: { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'metallb-system' } } };
+
+async function expectFailure(p: Promise<unknown>, re: RegExp): Promise<void> {
+  const start = Date.now();
+  await assert.rejects(p, (e: Error) => {
+    assert.equal(e.name, 'PreflightFailure');
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'), 'one line');
+    return true;
+  });
+  assert.ok(Date.now() - start < PREFLIGHT_BUDGET_MS, `took ${Date.now() - start} ms`);
+}
+
+test('preflight: a healthy cluster with kube-proxy and MetalLB', async () => {
+  const api = await fakeApi({ '/api/v1/nodes': NODES, '/apis/apps/v1/daemonsets': KUBE_PROXY, '/api/v1/namespaces/metallb-system': METALLB });
+  try {
+    const f = await preflight(await kubeconfigFor(api.url));
+    assert.deepEqual(f, { server: api.url, nodes: ['n1', 'n2'], kubeProxy: { namespace: 'kube-system', name: 'kube-proxy' }, lbProvider: 'metallb' });
+  } finally {
+    api.server.close();
+  }
+});
+
+test('preflight: missing, unreadable and non-kubeconfig files', async () => {
+  await expectFailure(preflight('/nonexistent/kubeconfig'), /^kubeconfig \/nonexistent\/kubeconfig cannot be read: ENOENT$/);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const junk = path.join(dir, 'junk');
+  await writeFile(junk, '\u0000\u0001 this is not yaml: [');
+  await expectFailure(preflight(junk), /is not a kubeconfig/);
+  const empty = path.join(dir, 'empty.yaml');
+  await writeFile(empty, 'apiVersion: v1\nkind: Config\n');
+  await expectFailure(preflight(empty), /has no current context/);
+  if (process.getuid?.() !== 0) {
+    await chmod(empty, 0o000);
+    await expectFailure(preflight(empty), /cannot be read: EACCES/);
+  }
+});
+
+test('preflight: an unreachable API server', async () => {
+  await expectFailure(preflight(await kubeconfigFor('http://127.0.0.1:9')), /^API server http:\/\/127\.0\.0\.1:9 cannot list nodes: /);
+});
+
+test('preflight: an API server that refuses, a cluster without nodes, without kube-proxy, without the declared LB provider', async () => {
+  const forbidden = await fakeApi({ '/api/v1/nodes': { status: 403, body: { kind: 'Status', message: 'nodes is forbidden', code: 403 } } });
+  const noNodes = await fakeApi({ '/api/v1/nodes': { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', items: [] } } });
+  const noProxy = await fakeApi({ '/api/v1/nodes': NODES, '/apis/apps/v1/daemonsets': NO_DS });
+  const noLb = await fakeApi({ '/api/v1/nodes': NODES, '/apis/apps/v1/daemonsets': KUBE_PROXY });
+  try {
+    await expectFailure(preflight(await kubeconfigFor(forbidden.url)), /cannot list nodes: .*403|forbidden/);
+    await expectFailure(preflight(await kubeconfigFor(noNodes.url)), /has no nodes/);
+    await expectFailure(preflight(await kubeconfigFor(noProxy.url)), /no kube-proxy DaemonSet/);
+    await expectFailure(preflight(await kubeconfigFor(noLb.url), { lbProvider: 'metallb' }), /no metallb-system namespace/);
+    assert.equal((await preflight(await kubeconfigFor(noLb.url))).lbProvider, 'none');
+  } finally {
+    for (const a of [forbidden, noNodes, noProxy, noLb]) a.server.close();
+  }
+});
+
+test('npm run conformance -- --kubeconfig <not a kubeconfig>: one line, exit 2, within 5 s, nothing run', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const junk = path.join(dir, 'junk');
+  await writeFile(junk, 'hello: [');
+  const start = Date.now();
+  const r = await execa('npx', ['tsx', 'harness/cli/conformance.ts', '--kubeconfig', junk], { reject: false, env: { KPC_REPORT_DIR: path.join(dir, 'report') } });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr.trim(), /^conformance: kubeconfig .* is not a kubeconfig/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.ok(Date.now() - start < 15_000, 'tsx start-up included');
+});
