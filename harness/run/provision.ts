@@ -83,8 +83,14 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
   };
 }
 
-export function kindClusterName(project: ProjectSpec): string {
-  return `kpc-${project.name}`;
+/**
+ * `kpc-<column>`; KPC_CLUSTER_PREFIX (default `kpc-`) lets two runs on one host (two people,
+ * two CI jobs) keep their clusters apart.
+ */
+export function kindClusterName(project: ProjectSpec, env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = env.KPC_CLUSTER_PREFIX ?? 'kpc-';
+  if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(prefix)) throw new Error(`KPC_CLUSTER_PREFIX must be lower-case letters, digits and '-', at most 21 characters, not "${prefix}"`);
+  return `${prefix}${project.name}`;
 }
 
 /**
