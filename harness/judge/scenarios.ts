@@ -15,7 +15,7 @@ import { nodeAddresses } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
-import { aggregateRow, convergeThenSample, type JudgedAttempt, type Sampled } from './sample.ts';
+import { aggregateRow, convergeThenSample, type JudgedAttempt, type RowAttempts, type Sampled } from './sample.ts';
 
 export interface SourceProbe {
   /**
@@ -152,7 +152,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
     const runner = ctx.cluster.nodes.find((x) => x.name === n)?.runner;
     addrs.set(n, runner ? await nodeAddresses(runner) : []);
   }
-  const rows = new Map<string, { expected: string; paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[] }>();
+  const rows = new Rows();
   for (const { probe, s } of sampled) {
     const path = pathLabel(probe);
     await ctx.rec.text('echo', `${probe.key}: ${path}`, attemptsText(s, path));
@@ -171,18 +171,27 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
       );
       return { path, check, ...(echo?.pod?.name ? { servedBy: echo.pod.name } : {}) };
     });
-    const row = rows.get(probe.key) ?? { expected: describeExpectation(probe.expectation), paths: [] };
-    row.paths.push({ path, converged: s.converged, attempts });
-    rows.set(probe.key, row);
+    rows.add(probe.key, describeExpectation(probe.expectation), { path, converged: s.converged, attempts });
   }
-  const checks: Check[] = [];
-  for (const [key, row] of rows) {
-    ctx.rec.expect(`${key}: ${row.expected}`);
-    const check = aggregateRow({ key, ...row });
-    ctx.rec.observe(`${key}: ${check.observedEcho ?? ''}`);
-    checks.push(ctx.rec.check(check));
+  return rows.record(ctx);
+}
+
+/** Paths grouped into rows by key, in first-seen order; `record` judges and records each row. */
+class Rows {
+  private readonly rows = new Map<string, { expected: string; paths: RowAttempts['paths'] }>();
+  add(key: string, expected: string, path: RowAttempts['paths'][number]): void {
+    const row = this.rows.get(key) ?? { expected, paths: [] };
+    row.paths.push(path);
+    this.rows.set(key, row);
   }
-  return checks;
+  record(ctx: CaseContext): Check[] {
+    return [...this.rows].map(([key, row]) => {
+      ctx.rec.expect(`${key}: ${row.expected}`);
+      const check = aggregateRow({ key, ...row });
+      ctx.rec.observe(`${key}: ${check.observedEcho ?? ''}`);
+      return ctx.rec.check(check);
+    });
+  }
 }
 
 export interface RowProbe {
@@ -210,7 +219,7 @@ export async function probeRows(ctx: CaseContext, probes: readonly RowProbe[], j
   const sampled = await ctx.step(`${keys.join('; ')}: converge, then ${SAMPLING.attempts} judged attempts per path`, () =>
     pool(probes, SAMPLING.concurrency, async (p) => ({ p, s: await sampleProbe(p) })),
   );
-  const rows = new Map<string, { expected: string; paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[] }>();
+  const rows = new Rows();
   for (const { p, s } of sampled) {
     const path = pathLabel({ from: p.from, url: `${p.url}${p.curlArgs?.length ? ` ${p.curlArgs.join(' ')}` : ''}`, receivingNode: p.via ?? p.from.node ?? '-' });
     await ctx.rec.text('echo', `${p.key}: ${path}`, attemptsText(s, path));
@@ -221,18 +230,9 @@ export async function probeRows(ctx: CaseContext, probes: readonly RowProbe[], j
       const check = judge(p.key, p.expectation, { curl: c, echoSource: echo?.client.address, servedBy: echo?.pod?.name }, { clientIp: p.from.ip ?? '', receivingNodeAddresses: [] });
       return { path, check, ...(echo?.pod?.name ? { servedBy: echo.pod.name } : {}) };
     });
-    const row = rows.get(p.key) ?? { expected: p.expected ?? describeExpectation(p.expectation), paths: [] };
-    row.paths.push({ path, converged: s.converged, attempts });
-    rows.set(p.key, row);
+    rows.add(p.key, p.expected ?? describeExpectation(p.expectation), { path, converged: s.converged, attempts });
   }
-  const checks: Check[] = [];
-  for (const [key, row] of rows) {
-    ctx.rec.expect(`${key}: ${row.expected}`);
-    const check = aggregateRow({ key, ...row });
-    ctx.rec.observe(`${key}: ${check.observedEcho ?? ''}`);
-    checks.push(ctx.rec.check(check));
-  }
-  return checks;
+  return rows.record(ctx);
 }
 
 /** One path: see probeRows. */

@@ -1,10 +1,8 @@
 import { attachServiceRules, deployEcho } from '../../harness/apps/deploy.ts';
 import { freeExternalIp } from '../../harness/apps/external-ip.ts';
-import { clearRoute, routeVia } from '../../harness/apps/lb.ts';
-import { nodeRole } from '../../harness/apps/roles.ts';
+import { throughEveryNode } from '../../harness/apps/every-node.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
-import { everyEndpointServed, runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 type Row = 'outside -> external IP routed via endpoint node' | 'outside -> external IP routed via node without endpoint';
@@ -22,20 +20,7 @@ defineCase({
     const outside = await ctx.step('start the outside client', () => ctx.outside());
     const externalIp = await freeExternalIp(ctx);
     const app = await deployEcho(ctx, ctx.workers.map((w) => w.name), { name: 'my-service', externalIPs: [externalIp], ports: [{ port: 80, targetPort: 8080 }] });
-    const endpointNodes = app.pods.map((p) => p.node);
-    let rows;
-    try {
-      rows = await runSourceScenario(ctx, {
-        endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-        probes: ctx.cluster.nodes.map((n) => {
-          const key = `outside -> external IP routed via ${nodeRole(n.name, endpointNodes)}` as Row;
-          return { key, from: outside, url: `http://${externalIp}:80/`, expectation: ctx.expectation(EXPECT, key), receivingNode: n.name, prepare: routeVia(outside, externalIp, n) };
-        }),
-      });
-    } finally {
-      await clearRoute(outside, externalIp);
-    }
-    everyEndpointServed(ctx, rows, app.pods);
+    await throughEveryNode(ctx, app, outside, { table: EXPECT, row: (role) => `outside -> external IP routed via ${role}`, target: () => ({ url: `http://${externalIp}:80/`, routeVia: externalIp }) });
     await attachServiceRules(ctx, 'my-service', ctx.cluster.nodes[0]?.name ?? '', [`${externalIp}:80`]);
   },
 });

@@ -1,9 +1,8 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
-import { clearRoute, echoBehindLoadBalancer, routeVia } from '../../harness/apps/lb.ts';
-import { nodeRole } from '../../harness/apps/roles.ts';
+import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
+import { throughEveryNode } from '../../harness/apps/every-node.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { ANSWERS_LOCALLY_WITH_CLIENT_IP, DROPS, type ExpectationTable } from '../../harness/judge/expectations.ts';
-import { everyEndpointServed, runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 type Row = 'outside -> LB VIP routed via endpoint node' | 'outside -> LB VIP routed via node without endpoint';
@@ -25,20 +24,7 @@ defineCase({
   async run(ctx) {
     const nodes = ctx.workers.map((w) => w.name);
     const { app, lb, outside } = await echoBehindLoadBalancer(ctx, 'Local', nodes);
-    const endpointNodes = app.pods.map((p) => p.node);
-    let rows;
-    try {
-      rows = await runSourceScenario(ctx, {
-        endpoints: app.pods.map((p) => ({ ip: p.ip, port: 8080, node: p.node })),
-        probes: ctx.cluster.nodes.map((n) => {
-          const key = `outside -> LB VIP routed via ${nodeRole(n.name, endpointNodes)}` as Row;
-          return { key, from: outside, url: `http://${lb.lbIp}:80/`, expectation: ctx.expectation(EXPECT, key), receivingNode: n.name, prepare: routeVia(outside, lb.lbIp, n) };
-        }),
-      });
-    } finally {
-      await clearRoute(outside, lb.lbIp);
-    }
-    everyEndpointServed(ctx, rows, app.pods);
+    await throughEveryNode(ctx, app, outside, { table: EXPECT, row: (role) => `outside -> LB VIP routed via ${role}`, target: () => ({ url: `http://${lb.lbIp}:80/`, routeVia: lb.lbIp }) });
     await attachServiceRules(ctx, 'loadbalancer', nodes[0] ?? '', [`${lb.lbIp}:80`]);
   },
 });
