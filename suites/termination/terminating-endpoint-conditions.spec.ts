@@ -41,7 +41,7 @@ defineCase({
       const repl = ph.replacementReady?.endpoints.find((e) => e.pod !== old.name && e.ready);
       ctx.rec.check({
         key: 'replacement endpoint while the old one terminates',
-        expected: `another pod's endpoint ready=true while ${old.name} shows ${want}`,
+        expected: `another pod's endpoint ready=true while the deleted pod's shows ${want}`,
         observedEcho: repl && ph.replacementReady ? `${repl.pod ?? repl.address} ready at t=+${(ph.replacementReady.atMs / 1000).toFixed(2)}s` : 'no ready replacement seen during the terminating phase',
         verdict: repl ? 'ok' : 'mismatch',
       });
