@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Results } from '../../reports/model.ts';
 import { buildMatrix, caseHash, formatDuration, normalizeObservation, projectTotals, selectDifferences } from '../../reports/view-model.ts';
 import { caseResult, loadSample, project, results } from '../fixtures/results/build.ts';
 
@@ -111,4 +113,29 @@ test('normalizeObservation keeps roles and drops addresses, ports, pod suffixes,
 test('caseHash and formatDuration', () => {
   assert.equal(caseHash('iptables', 'source-ip/x y'), '#/case/iptables/source-ip%2Fx%20y');
   assert.deepEqual([formatDuration(450), formatDuration(4_500), formatDuration(412_380), formatDuration(7_380_000)], ['450 ms', '4.5 s', '6 min 52 s', '2 h 3 min']);
+});
+
+test('selectDifferences on a real iptables + nftables run: exactly the declared differences; a changed verdict is a deviation', () => {
+  const real = JSON.parse(readFileSync(new URL('../fixtures/results/real-iptables-nftables/results.json', import.meta.url), 'utf8')) as Results;
+  const d = selectDifferences(buildMatrix(real));
+  assert.deepEqual(
+    d.map((x) => [x.row.id, x.status, x.checkKeys, x.declaredKeys]),
+    [
+      ['distribution/rules-shape', false, [], ['the declared balancing shape in the rules of a worker']],
+      ['nodeport/localhost', false, [], ['node -> 127.0.0.1 : nodePort']],
+    ],
+  );
+  // The same data with one nftables row that did not hold: now a deviation of that case.
+  const broken = structuredClone(real);
+  const c = broken.cases.find((x) => x.project === 'nftables' && x.id === 'source-ip/nodeport-cluster-snat');
+  const k = c?.checks.find((x) => x.key === 'outside -> node without endpoint : nodePort');
+  if (!c || !k) throw new Error('fixture lacks the row');
+  k.verdict = 'mismatch';
+  k.samples = { total: 10, ok: 7 };
+  c.status = 'failed';
+  const d2 = selectDifferences(buildMatrix(broken));
+  assert.deepEqual(
+    d2.filter((x) => x.row.id === 'source-ip/nodeport-cluster-snat').map((x) => [x.status, x.checkKeys]),
+    [[true, ['outside -> node without endpoint : nodePort']]],
+  );
 });
