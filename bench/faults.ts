@@ -2,7 +2,8 @@
  * Benchmark of the fault catalogue (not a test): for each mode, `npm run conformance -- --faults
  * --modes <mode>` on a warm cluster (created first, untimed, when absent), the fault images
  * already built (`npm run images -- --faults`, timed separately when --build is given). Records
- * wall time per mode, per fault, the detection score and the gaps in bench/results/faults.json.
+ * wall time per mode, per fault, the detection score and the gaps in bench/results/faults.json
+ * (modes measured now replace their entries; other modes' entries stay).
  *
  *   npx tsx bench/faults.ts                      # iptables,nftables
  *   npx tsx bench/faults.ts --modes iptables --build --keep-clusters
@@ -25,7 +26,7 @@ const { values: opts } = parseArgs({
 });
 const modes = opts.modes.split(',').map((s) => s.trim()).filter(Boolean);
 const out = path.resolve('bench/results/faults.json');
-const report = path.resolve('out/report/results.json');
+const report = path.resolve(process.env.KPC_REPORT_DIR ?? 'out/report', 'results.json');
 
 async function main(): Promise<void> {
   const record: Record<string, unknown> = {
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
     console.log(`${mode}: ${wall}s, ${JSON.stringify((perMode[mode] as { score: unknown }).score)}`);
     if (!opts['keep-clusters']) await deleteCluster(name);
   }
-  record.perMode = perMode;
+  const before = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { perMode?: Record<string, unknown> }) : {};
+  record.perMode = { ...(before.perMode ?? {}), ...perMode };
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`written to ${out}`);
