@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
+import { containerRunning } from '../../clusters/docker.ts';
 import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
 import { versions } from '../../clusters/kind.ts';
@@ -101,7 +102,13 @@ export function kindClusterName(project: ProjectSpec, env: NodeJS.ProcessEnv = p
  */
 export async function ensureKindCluster(project: ProjectSpec, impl: Implementation): Promise<{ info: ClusterInfo; created: boolean }> {
   const name = kindClusterName(project);
-  const info = (await listClusters()).find((c) => c.name === name);
+  let info = (await listClusters()).find((c) => c.name === name);
+  if (info && !(await allRunning(info.nodes.map((n) => n.name)))) {
+    // Left by a run that died or a Docker restart: its nodes are stopped and cannot be trusted.
+    console.log(`[${project.name}] kind cluster ${name} exists but its nodes are not running: deleting it to create it afresh`);
+    await deleteCluster(name);
+    info = undefined;
+  }
   if (info) {
     if (!(await runsMode(info.nodes[0]?.name, impl.reportedMode))) {
       throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
@@ -125,6 +132,12 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function allRunning(containers: readonly string[]): Promise<boolean> {
+  if (!containers.length) return false;
+  for (const c of containers) if (!(await containerRunning(c))) return false;
+  return true;
 }
 
 async function runsMode(node: string | undefined, mode: string): Promise<boolean> {
