@@ -26,6 +26,12 @@ export const TIMEOUTS = {
   dnsResolves: 30_000,
   /** One exec running a whole request loop (distribution: N curls; termination: the grace window). */
   requestLoop: 120_000,
+  /** sessionAffinityConfig.clientIP.timeoutSeconds of affinity/timeout (short, so the case stays fast). */
+  affinityTimeoutSec: 5,
+  /** Silence after the last request beyond timeoutSeconds before the affinity must have expired. */
+  affinityExpiryMarginMs: 3_000,
+  /** An endpoint whose readiness probe fails (period 1 s) out of every node's rotation, from the flip. */
+  unreadyOutOfRotation: 20_000,
 } as const;
 
 /** Convergence: this many consecutive successes count as "programmed". */

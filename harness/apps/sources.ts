@@ -8,5 +8,10 @@ export const SOURCES = {
   service: { title: 'Service (Kubernetes concepts: NodePort, ExternalIP, LoadBalancer)', url: 'https://kubernetes.io/docs/concepts/services-networking/service/' },
   virtualIps: { title: 'Virtual IPs and Service Proxies (Kubernetes reference)', url: 'https://kubernetes.io/docs/reference/networking/virtual-ips/' },
   kubeProxy: { title: 'kube-proxy (Kubernetes reference)', url: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/' },
+  trafficPolicy: { title: 'Service Internal Traffic Policy (Kubernetes concepts)', url: 'https://kubernetes.io/docs/concepts/services-networking/service-traffic-policy/' },
+  dnsForServices: { title: 'DNS for Services and Pods (Kubernetes concepts: headless Services)', url: 'https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/' },
+  serviceApi: { title: 'Service v1 API reference (loadBalancerSourceRanges, sessionAffinityConfig)', url: 'https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/' },
+  wellKnownLabels: { title: 'Well-Known Labels: service.kubernetes.io/service-proxy-name', url: 'https://kubernetes.io/docs/reference/labels-annotations-taints/#servicekubernetesioservice-proxy-name' },
+  debugService: { title: 'Debug Services (Kubernetes task: a Pod fails to reach itself via the Service IP)', url: 'https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/' },
   metallb: { title: 'MetalLB L2 mode and externalTrafficPolicy', url: 'https://metallb.universe.tf/usage/#traffic-policies' },
 } as const satisfies Record<string, CaseSource>;

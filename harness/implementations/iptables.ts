@@ -7,7 +7,11 @@ export const iptables: Implementation = {
   title: 'kube-proxy (iptables mode)',
   reportedMode: 'iptables',
   install: { kubeProxy: { mode: 'iptables' } },
-  behaviour: { nodePortOnLocalhost: true },
-  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.virtualIps },
+  behaviour: { nodePortOnLocalhost: true, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true },
+  behaviourSources: {
+    nodePortOnLocalhost: KUBE_PROXY_SOURCES.virtualIps,
+    hairpinMasqueraded: KUBE_PROXY_SOURCES.iptablesHairpin,
+    externalDestinationMasqueradedForClusterPolicy: KUBE_PROXY_SOURCES.iptablesExternalMasq,
+  },
   dataplane: IPTABLES_DATAPLANE,
 };

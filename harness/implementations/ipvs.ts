@@ -11,7 +11,11 @@ export const ipvs: Implementation = {
   title: 'kube-proxy (ipvs mode)',
   reportedMode: 'ipvs',
   install: { kubeProxy: { mode: 'ipvs' } },
-  behaviour: { nodePortOnLocalhost: false },
-  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.ipvsNoLocalhost },
+  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true },
+  behaviourSources: {
+    nodePortOnLocalhost: KUBE_PROXY_SOURCES.ipvsNoLocalhost,
+    hairpinMasqueraded: KUBE_PROXY_SOURCES.ipvsHairpin,
+    externalDestinationMasqueradedForClusterPolicy: KUBE_PROXY_SOURCES.ipvsExternalMasq,
+  },
   dataplane: IPVS_DATAPLANE,
 };

@@ -43,4 +43,14 @@ export const KUBE_PROXY_SOURCES = {
   virtualIps: 'https://kubernetes.io/docs/reference/networking/virtual-ips/',
   nftablesKep: 'https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/3866-nftables-proxy',
   ipvsNoLocalhost: 'https://github.com/kubernetes/kubernetes/pull/101023',
+  /** "Handle traffic that loops back to the originator with SNAT": each endpoint chain masquerades its own pod's address. */
+  iptablesHairpin: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/iptables/proxier.go',
+  nftablesHairpin: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/nftables/proxier.go',
+  /** ipvs: the KUBE-LOOP-BACK ipset (endpoint ip,port,ip) is masqueraded. */
+  ipvsHairpin: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/ipvs/proxier.go',
+  /** "masquerade traffic for <svc> external destinations" in the external-traffic chain when the policy is not Local. */
+  iptablesExternalMasq: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/iptables/proxier.go',
+  nftablesExternalMasq: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/nftables/proxier.go',
+  /** ipvs: KUBE-LOAD-BALANCER / KUBE-EXTERNAL-IP jump to KUBE-MARK-MASQ unless the policy is Local. */
+  ipvsExternalMasq: 'https://github.com/kubernetes/kubernetes/blob/v1.34.4/pkg/proxy/ipvs/proxier.go',
 };

@@ -7,7 +7,11 @@ export const nftables: Implementation = {
   title: 'kube-proxy (nftables mode)',
   reportedMode: 'nftables',
   install: { kubeProxy: { mode: 'nftables' } },
-  behaviour: { nodePortOnLocalhost: false },
-  behaviourSources: { nodePortOnLocalhost: KUBE_PROXY_SOURCES.nftablesKep },
+  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true },
+  behaviourSources: {
+    nodePortOnLocalhost: KUBE_PROXY_SOURCES.nftablesKep,
+    hairpinMasqueraded: KUBE_PROXY_SOURCES.nftablesHairpin,
+    externalDestinationMasqueradedForClusterPolicy: KUBE_PROXY_SOURCES.nftablesExternalMasq,
+  },
   dataplane: NFTABLES_DATAPLANE,
 };

@@ -12,6 +12,13 @@ import type { Runner } from '../probes/runners.ts';
 export interface Behaviour {
   /** A NodePort answers on the node's own 127.0.0.1. */
   nodePortOnLocalhost: boolean;
+  /** A pod reaching itself through its own Service (hairpin) is SNATed to an address of its node. */
+  hairpinMasqueraded: boolean;
+  /**
+   * A pod's connection to an external destination of a Service (LoadBalancer VIP, external IP)
+   * with externalTrafficPolicy Cluster is SNATed to an address of the pod's node.
+   */
+  externalDestinationMasqueradedForClusterPolicy: boolean;
 }
 export type BehaviourFact = keyof Behaviour;
 

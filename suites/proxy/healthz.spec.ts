@@ -1,0 +1,52 @@
+import { SOURCES } from '../../harness/apps/sources.ts';
+import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { probeRows } from '../../harness/judge/scenarios.ts';
+import type { CurlEvidence } from '../../harness/probes/curl.ts';
+import { defineCase } from '../../harness/run/case.ts';
+
+type Row = 'outside -> node : proxy health /healthz' | 'outside -> node : proxy health /livez';
+const PORT = 10256;
+
+/**
+ * kube-proxy's health server (--healthz-bind-address, default 0.0.0.0:10256) on every node:
+ * /healthz and /livez answer 200 with JSON carrying lastUpdated and currentTime while the
+ * proxy syncs its rules; load balancers of Cluster-policy Services probe it.
+ */
+const EXPECT: ExpectationTable<Row> = { rows: { 'outside -> node : proxy health /healthz': ANSWERS, 'outside -> node : proxy health /livez': ANSWERS } };
+
+interface HealthBody {
+  lastUpdated?: string;
+  currentTime?: string;
+}
+
+/** Catches: a proxy whose health server is down or reports unhealthy although it syncs (an LB then takes every node out of rotation), or answers without its sync times. */
+defineCase({
+  id: 'proxy/healthz',
+  title: `kube-proxy's health server: every node answers :${PORT}/healthz and /livez with 200 and its sync times`,
+  source: SOURCES.kubeProxy,
+  needs: ['outside-client'],
+  async run(ctx) {
+    const outside = await ctx.step('start the outside client', () => ctx.outside());
+    const expected = '200, JSON with lastUpdated and currentTime';
+    await probeRows(
+      ctx,
+      ctx.cluster.nodes.flatMap((n) =>
+        (['/healthz', '/livez'] as const).map((path) => {
+          const key: Row = `outside -> node : proxy health ${path}`;
+          return { key, from: outside, url: `http://${n.ip}:${PORT}${path}`, via: n.name, expectation: ctx.expectation(EXPECT, key), expected, converged: (c: CurlEvidence) => c.httpCode === 200 };
+        }),
+      ),
+      (c, p) => {
+        let body: HealthBody | undefined;
+        try {
+          body = JSON.parse(c.body) as HealthBody;
+        } catch {
+          body = undefined;
+        }
+        const times = [body?.lastUpdated, body?.currentTime].every((t) => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+        const ok = c.httpCode === 200 && times;
+        return { key: p.key, expected, observedEcho: `${c.httpCode ?? c.exit}; ${body ? `lastUpdated=${body.lastUpdated ?? 'n/a'} currentTime=${body.currentTime ?? 'n/a'}` : `not JSON: ${c.body.slice(0, 80)}`}`, verdict: ok ? 'ok' : 'mismatch' };
+      },
+    );
+  },
+});
