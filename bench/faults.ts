@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/faults.ts                      # iptables,nftables
  *   npx tsx bench/faults.ts --modes iptables --build --keep-clusters
+ *   npx tsx bench/faults.ts --modes nftables --only-faults a,b   # a subset (recorded as such)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,7 @@ const { values: opts } = parseArgs({
   options: {
     modes: { type: 'string', default: 'iptables,nftables' },
     build: { type: 'boolean', default: false },
+    'only-faults': { type: 'string' },
     'keep-clusters': { type: 'boolean', default: false },
   },
 });
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     if (!isProxyMode(mode)) throw new Error(`not a mode: ${mode}`);
     const name = `kpc-${mode}`;
     if (!(await getCluster(name))) await createCluster({ name, proxyMode: mode, log: (l) => console.log(`[${mode}] ${l}`) });
-    const cmd = ['run', 'conformance', '--', '--faults', '--modes', mode, '--keep-clusters'];
+    const cmd = ['run', 'conformance', '--', '--faults', '--modes', mode, '--keep-clusters', ...(opts['only-faults'] ? ['--only-faults', opts['only-faults']] : [])];
     const t0 = Date.now();
     const r = await execa('npm', cmd, { stdio: 'inherit', reject: false });
     const wall = Math.round((Date.now() - t0) / 1000);
