@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
-import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref } from './escape.ts';
+import { CHANGE_KINDS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type CellChange, type ChangesSection, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
+import { CHANGE_LABELS } from './changes.ts';
+import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref, safeRelativeHref } from './escape.ts';
+import type { History } from './history.ts';
 import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
 
 /** What the page script receives: the cases, with link targets already checked. */
@@ -25,6 +27,7 @@ export function clientData(results: Results, matrix: Matrix): ClientData {
     cases: results.cases.map((c) => ({
       ...c,
       sourceHref: safeExternalHref(c.source.url),
+      ...(c.runs ? { runs: c.runs.map((r) => ({ ...r, evidenceDir: safeEvidenceHref(r.evidenceDir) })) } : {}),
       evidence: c.evidence.map((ev) => ({ ...ev, href: safeEvidenceHref(ev.path) })),
     })),
   };
@@ -45,7 +48,7 @@ export function contentSecurityPolicy(css: string, js: string): string {
   return `default-src 'none'; style-src ${sha256(css)}; script-src ${sha256(js)}; base-uri 'none'; form-action 'none'`;
 }
 
-const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
+const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', flaky: '≈', error: '!', skipped: '–', 'not-supported': '∅' };
 
 function badge(status: Status): string {
   return `<span class="badge st-${status}">${MARKS[status]} ${STATUS_LABELS[status]}</span>`;
@@ -66,7 +69,7 @@ function link(href: string | undefined, text: string): string {
   return href ? `<a href="${e(href)}" rel="noreferrer noopener">${e(text)}</a>` : e(text);
 }
 
-function header(results: Results, matrix: Matrix, diffs: Difference[]): string {
+function header(results: Results, matrix: Matrix, diffs: Difference[], history?: History): string {
   const { run } = results;
   const totals = countStatuses(results.cases);
   const byProject = projectTotals(results);
@@ -107,6 +110,8 @@ ${columnRows}
 <a href="#/matrix" data-view="matrix">Matrix</a>
 <a href="#/compare" data-view="compare">Differences <span class="pill">${diffs.length}</span></a>
 <a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${controlCount}</span></a>
+${results.changes ? `<a href="#/changes" data-view="changes">Changes <span class="pill${results.changes.regressions ? ' pill-bad' : ''}">${results.changes.changes.length}</span></a>` : ''}
+${history ? `<a href="#/history" data-view="history">History <span class="pill">${history.runs.length}</span></a>` : ''}
 </nav>
 </header>`;
 }
@@ -261,6 +266,67 @@ ${faults}
 
 const CELL_MARK: Record<Status, string> = MARKS;
 
+function changeRow(c: CellChange, current: Results): string {
+  const inCurrent = current.cases.some((x) => x.project === c.project && x.id === c.caseId);
+  const id = inCurrent ? `<a href="${e(caseHash(c.project, c.caseId))}">${e(c.caseId)}</a>` : e(c.caseId);
+  const side = (s: Status | undefined, reason: string | undefined): string => (s ? `${badge(s)}${reason ? `<div class="muted">${e(reason)}</div>` : ''}` : '<span class="muted">—</span>');
+  const rows = c.rows.length
+    ? `<ul class="row-changes">${c.rows.map((r) => `<li><code>${e(r.key)}</code>: ${r.before !== undefined ? e(r.before) : '<span class="muted">no such row</span>'} → ${r.after !== undefined ? e(r.after) : '<span class="muted">no such row</span>'}</li>`).join('')}</ul>`
+    : '';
+  return `<tr class="change ch-${e(c.kind)}${c.regression ? ' regression' : ''}" data-kind="${e(c.kind)}"><th scope="row"><span class="case-id">${id}</span><div class="muted">${e(c.title)}</div></th><td>${e(c.project)}</td><td>${side(c.before, c.beforeReason)}</td><td>${side(c.after, c.afterReason)}</td><td>${rows}</td></tr>`;
+}
+
+/** What changed since the baseline run, grouped by kind, regressions first. */
+function changesSection(results: Results, section: ChangesSection): string {
+  const base = section.baseline;
+  const intro = `Compared with the run of ${e(formatDate(base.startedAt))} (<code>${e(base.command)}</code>${base.file ? `, ${e(base.file)}` : ''}). Behaviour is compared row by row (verdict, whether every attempt held, the roles seen), without addresses and names, which differ between clusters. ${section.regressions} regression${section.regressions === 1 ? '' : 's'}: newly failing cells and controls no longer caught; flaky cells and infrastructure errors are listed, not counted as regressions.`;
+  const groups = CHANGE_KINDS.filter((k) => section.counts[k] > 0).map((k) => {
+    const rows = section.changes.filter((c) => c.kind === k).map((c) => changeRow(c, results)).join('\n');
+    return `<h3 class="ch-${e(k)}">${e(CHANGE_LABELS[k])} <span class="pill">${section.counts[k]}</span></h3>
+<table class="plain changes"><thead><tr><th>Case</th><th>Column</th><th>Baseline</th><th>Now</th><th>Rows that changed</th></tr></thead><tbody>${rows}</tbody></table>`;
+  });
+  return `<section id="view-changes" class="view" data-view="changes">
+<h2>Changes since the baseline</h2>
+<p class="muted">${intro}</p>
+${groups.length ? groups.join('\n') : '<p class="empty">No changes: every cell has the status and behaviour it had in the baseline.</p>'}
+</section>`;
+}
+
+/** Per case and column, a strip of outcomes over the runs, oldest first, this run last. */
+function historySection(history: History): string {
+  const runs = history.runs;
+  const head = history.columns.map((c) => `<th scope="col">${e(c)}</th>`).join('');
+  const label = (i: number): string => {
+    const r = runs[i];
+    return r ? `${formatDate(r.startedAt)}${r.current ? ' (this run)' : ''}` : '';
+  };
+  const body = history.rows
+    .map((row) => {
+      const cells = row.strips
+        .map((strip, col) => {
+          const marks = strip
+            .map((cell, i) => {
+              if (!cell) return `<span class="h none" title="${e(`${label(i)}: not run`)}"></span>`;
+              const title = `${label(i)}: ${STATUS_LABELS[cell.status]}${cell.reason ? ` (${cell.reason})` : ''}`;
+              const href = safeRelativeHref(cell.href);
+              return href ? `<a class="h st-${cell.status}" href="${e(href)}" title="${e(title)}"></a>` : `<span class="h st-${cell.status}" title="${e(title)}"></span>`;
+            })
+            .join('');
+          return `<td${row.unstable.includes(col) ? ' class="unstable"' : ''}><span class="strip">${marks}</span></td>`;
+        })
+        .join('');
+      return `<tr data-unstable="${row.unstable.length ? 'yes' : 'no'}"><th scope="row"><span class="case-id">${e(row.id)}</span><div class="muted">${e(row.title)}</div></th>${cells}</tr>`;
+    })
+    .join('\n');
+  const unstable = history.rows.filter((r) => r.unstable.length).length;
+  const first = runs[0];
+  return `<section id="view-history" class="view" data-view="history">
+<h2>History</h2>
+<p class="muted">${runs.length} runs${first ? ` since ${e(formatDate(first.startedAt))}` : ''}, oldest on the left, this run on the right; each mark links to that run's case view when its report is there. ${unstable} case${unstable === 1 ? '' : 's'} did not have the same outcome in every run.</p>
+<div class="matrix-wrap"><table class="plain history"><thead><tr><th>Case</th>${head}</tr></thead><tbody>${body}</tbody></table></div>
+</section>`;
+}
+
 /** The fault catalogue: fault x case per mode, with links into each fault run's own report. */
 function faultsBlock(f: FaultsSection): string {
   const score = f.score
@@ -306,8 +372,8 @@ ${tables.join('\n')}
 <table class="plain"><thead><tr><th>Fault</th><th>Family</th><th>What is broken</th><th>Modes</th><th>Must be caught by (case: rows)</th><th>Patch</th></tr></thead><tbody>${catalogue}</tbody></table>`;
 }
 
-/** The whole index.html as a string. */
-export function renderHtml(results: Results): string {
+/** The whole index.html as a string; `extras.history` adds the History view. */
+export function renderHtml(results: Results, extras: { history?: History } = {}): string {
   const { css, js } = clientAssets();
   const matrix = buildMatrix(results);
   const diffs = selectDifferences(matrix);
@@ -324,11 +390,13 @@ export function renderHtml(results: Results): string {
 <style>${css}</style>
 </head>
 <body>
-${header(results, matrix, diffs)}
+${header(results, matrix, diffs, extras.history)}
 <main>
 ${matrixSection(results, matrix)}
 ${compareSection(results, matrix, diffs)}
 ${controlsSection(results, matrix)}
+${results.changes ? changesSection(results, results.changes) : ''}
+${extras.history ? historySection(extras.history) : ''}
 <section id="view-case" class="view" data-view="case" hidden></section>
 </main>
 <footer class="foot">
@@ -343,9 +411,9 @@ ${controlsSection(results, matrix)}
 }
 
 /** Writes `<outDir>/index.html` and returns its path. */
-export async function writeHtml(results: Results, outDir: string): Promise<string> {
+export async function writeHtml(results: Results, outDir: string, extras: { history?: History } = {}): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, 'index.html');
-  await writeFile(path, renderHtml(results));
+  await writeFile(path, renderHtml(results, extras));
   return path;
 }

@@ -193,6 +193,7 @@ export function formatDuration(ms: number): string {
 export const STATUS_LABELS: Record<Status, string> = {
   passed: 'passed',
   failed: 'failed',
+  flaky: 'flaky',
   error: 'infrastructure error',
   skipped: 'skipped',
   'not-supported': 'not supported',

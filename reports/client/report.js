@@ -14,9 +14,9 @@
   /** @typedef {NonNullable<Ev['packets']>[number]} Packet */
 
   /** @type {Record<string, string>} */
-  const LABEL = { passed: 'passed', failed: 'failed', error: 'infrastructure error', skipped: 'skipped', 'not-supported': 'not supported' };
+  const LABEL = { passed: 'passed', failed: 'failed', flaky: 'flaky', error: 'infrastructure error', skipped: 'skipped', 'not-supported': 'not supported' };
   /** @type {Record<string, string>} */
-  const MARK = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
+  const MARK = { passed: '✓', failed: '✗', flaky: '≈', error: '!', skipped: '–', 'not-supported': '∅' };
   const TEXT_LIMIT = 20000;
 
   /** @type {{ columns: ClientData['columns'], byKey: Map<string, Case>, byId: Map<string, Case[]> } | undefined} */
@@ -223,6 +223,32 @@
     if (others.length) {
       view.push(h('div', { class: 'elsewhere' }, h('span', { class: 'muted' }, 'Other columns:'), ...others.map((o) => h('a', { href: caseHash(o.project, o.id) }, `${o.project} `, badge(o.status)))));
     }
+    if (c.runs?.length) {
+      view.push(h('h3', null, `Runs (${c.runs.length})`, c.shownRun ? h('span', { class: 'muted' }, ` · details below are from run ${c.shownRun}`) : ''));
+      view.push(
+        h(
+          'table',
+          { class: 'plain runs' },
+          h('thead', null, h('tr', null, ...['Run', 'Outcome', 'Why', 'Rows that failed', 'Duration', 'Evidence'].map((x) => h('th', null, x)))),
+          h(
+            'tbody',
+            null,
+            ...c.runs.map((r) =>
+              h(
+                'tr',
+                { class: r.run === c.shownRun ? 'shown' : '' },
+                h('td', { class: 'num' }, r.run),
+                h('td', null, badge(r.status)),
+                h('td', null, r.reason ?? ''),
+                h('td', null, r.failedRows.join('; ')),
+                h('td', { class: 'num' }, duration(r.durationMs)),
+                h('td', null, r.evidenceDir ? h('a', { href: `${r.evidenceDir}/` }, 'files') : ''),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
     view.push(h('div', { class: 'eo' }, h('div', null, h('h3', null, 'Expected'), c.expected), h('div', null, h('h3', null, 'Observed'), c.observed || '—')));
 
     if (c.checks.length) {
@@ -307,7 +333,9 @@
       lastCell?.classList.add('last-visited');
       return;
     }
-    const name = hash === '#/compare' ? 'compare' : hash === '#/controls' ? 'controls' : 'matrix';
+    const named = { '#/compare': 'compare', '#/controls': 'controls', '#/changes': 'changes', '#/history': 'history' };
+    const wanted = /** @type {Record<string, string>} */ (named)[hash] ?? 'matrix';
+    const name = views.some((v) => v.dataset.view === wanted) ? wanted : 'matrix';
     show(name);
     if (name === 'matrix') window.scrollTo(0, matrixScroll);
   }
