@@ -292,38 +292,43 @@ ${groups.length ? groups.join('\n') : '<p class="empty">No changes: every cell h
 </section>`;
 }
 
-/** Per case and column, a strip of outcomes over the runs, oldest first, this run last. */
+/** The History view's data, compact: drawn by the page script when the view first opens. */
+export interface ClientHistory {
+  runs: { label: string; href?: string; current: boolean }[];
+  columns: string[];
+  /** `cells[col]` has one character per run: the status code (HISTORY_CODES), `-` not run. */
+  rows: { id: string; title: string; cells: string[]; unstable: number[] }[];
+}
+
+/** One character per status in a history strip. */
+export const HISTORY_CODES: Record<Status, string> = { passed: 'p', failed: 'f', flaky: 'k', error: 'e', skipped: 's', 'not-supported': 'n' };
+
+export function clientHistory(history: History): ClientHistory {
+  return {
+    runs: history.runs.map((r) => {
+      const href = safeRelativeHref(r.href);
+      return { label: `${formatDate(r.startedAt)}${r.current ? ' (this run)' : ''}`, current: r.current, ...(href ? { href } : {}) };
+    }),
+    columns: history.columns,
+    rows: history.rows.map((row) => ({ id: row.id, title: row.title, cells: row.strips.map((strip) => strip.map((c) => (c ? HISTORY_CODES[c.status] : '-')).join('')), unstable: row.unstable })),
+  };
+}
+
+/**
+ * Per case and column, a strip of outcomes over the runs, oldest first, this run last. Only
+ * the frame is markup: 30 runs of a full matrix are thousands of marks, so the page script
+ * draws them from #history-data when the view first opens, and the report opens as fast as
+ * without a history.
+ */
 function historySection(history: History): string {
   const runs = history.runs;
-  const head = history.columns.map((c) => `<th scope="col">${e(c)}</th>`).join('');
-  const label = (i: number): string => {
-    const r = runs[i];
-    return r ? `${formatDate(r.startedAt)}${r.current ? ' (this run)' : ''}` : '';
-  };
-  const body = history.rows
-    .map((row) => {
-      const cells = row.strips
-        .map((strip, col) => {
-          const marks = strip
-            .map((cell, i) => {
-              if (!cell) return `<span class="h none" title="${e(`${label(i)}: not run`)}"></span>`;
-              const title = `${label(i)}: ${STATUS_LABELS[cell.status]}${cell.reason ? ` (${cell.reason})` : ''}`;
-              const href = safeRelativeHref(cell.href);
-              return href ? `<a class="h st-${cell.status}" href="${e(href)}" title="${e(title)}"></a>` : `<span class="h st-${cell.status}" title="${e(title)}"></span>`;
-            })
-            .join('');
-          return `<td${row.unstable.includes(col) ? ' class="unstable"' : ''}><span class="strip">${marks}</span></td>`;
-        })
-        .join('');
-      return `<tr data-unstable="${row.unstable.length ? 'yes' : 'no'}"><th scope="row"><span class="case-id">${e(row.id)}</span><div class="muted">${e(row.title)}</div></th>${cells}</tr>`;
-    })
-    .join('\n');
   const unstable = history.rows.filter((r) => r.unstable.length).length;
   const first = runs[0];
   return `<section id="view-history" class="view" data-view="history">
 <h2>History</h2>
 <p class="muted">${runs.length} runs${first ? ` since ${e(formatDate(first.startedAt))}` : ''}, oldest on the left, this run on the right; each mark links to that run's case view when its report is there. ${unstable} case${unstable === 1 ? '' : 's'} did not have the same outcome in every run.</p>
-<div class="matrix-wrap"><table class="plain history"><thead><tr><th>Case</th>${head}</tr></thead><tbody>${body}</tbody></table></div>
+<div class="matrix-wrap" id="history-body"></div>
+<script type="application/json" id="history-data">${jsonForScript(clientHistory(history))}</script>
 </section>`;
 }
 

@@ -42,7 +42,8 @@
   function safeHref(/** @type {unknown} */ href) {
     if (typeof href !== 'string') return undefined;
     if (href.startsWith('#') || /^https?:\/\//i.test(href)) return href;
-    return /^[A-Za-z0-9._~\-/+=@,]+$/.test(href) && !href.startsWith('/') ? href : undefined;
+    // Relative paths (evidence, an earlier run's report): no ':' so no scheme, not absolute.
+    return /^[A-Za-z0-9._~\-/+=@,%#]+$/.test(href) && !href.startsWith('/') ? href : undefined;
   }
 
   /**
@@ -295,6 +296,40 @@
     return view;
   }
 
+  // ---- history ---------------------------------------------------------------------------
+  /** @type {Record<string, string>} */
+  const HISTORY_STATUS = { p: 'passed', f: 'failed', k: 'flaky', e: 'error', s: 'skipped', n: 'not-supported' };
+  let historyDrawn = false;
+
+  /** Draws the History view's strips from #history-data, once, when the view first opens. */
+  function drawHistory() {
+    const body = document.getElementById('history-body');
+    if (historyDrawn || !body) return;
+    historyDrawn = true;
+    /** @type {import('../html.ts').ClientHistory} */
+    const hist = JSON.parse(document.getElementById('history-data')?.textContent || '{"runs":[],"columns":[],"rows":[]}');
+    const rows = hist.rows.map((row) =>
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'row' }, h('span', { class: 'case-id' }, row.id), h('div', { class: 'muted' }, row.title)),
+        ...hist.columns.map((project, col) => {
+          const codes = row.cells[col] || '';
+          const marks = [...codes].map((code, i) => {
+            const run = hist.runs[i];
+            const status = HISTORY_STATUS[code];
+            const label = run?.label ?? '';
+            if (!status) return h('span', { class: 'h none', title: `${label}: not run` });
+            const href = run?.current ? caseHash(project, row.id) : run?.href ? `${run.href}${caseHash(project, row.id)}` : undefined;
+            return h(href ? 'a' : 'span', { class: `h st-${status}`, href, title: `${label}: ${LABEL[status] || status}` });
+          });
+          return h('td', { class: row.unstable.includes(col) ? 'unstable' : '' }, h('span', { class: 'strip' }, marks));
+        }),
+      ),
+    );
+    body.replaceChildren(h('table', { class: 'plain history' }, h('thead', null, h('tr', null, h('th', null, 'Case'), ...hist.columns.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', null, rows)));
+  }
+
   // ---- routing ---------------------------------------------------------------------------
   const views = /** @type {HTMLElement[]} */ ([...document.querySelectorAll('main > .view')]);
   const caseView = document.getElementById('view-case');
@@ -336,6 +371,7 @@
     const named = { '#/compare': 'compare', '#/controls': 'controls', '#/changes': 'changes', '#/history': 'history' };
     const wanted = /** @type {Record<string, string>} */ (named)[hash] ?? 'matrix';
     const name = views.some((v) => v.dataset.view === wanted) ? wanted : 'matrix';
+    if (name === 'history') drawHistory();
     show(name);
     if (name === 'matrix') window.scrollTo(0, matrixScroll);
   }
