@@ -92,3 +92,15 @@ test('buildResults with --repeat 3: one cell per (project, case), flaky counted 
   assert.deepEqual(r.totals, { passed: 1, failed: 0, flaky: 1, error: 0, skipped: 0, 'not-supported': 0 });
   assert.ok(validateResults(JSON.parse(JSON.stringify(r))).ok);
 });
+
+test('a flaky cell is a failure in JUnit and in the summary, never a pass', async () => {
+  const { renderJunit } = await import('../../reports/junit.ts');
+  const { summaryLines } = await import('../../reports/summary.ts');
+  const { countStatuses } = await import('../../reports/model.ts');
+  const cell = combineRuns([structuredClone(passed), failedRun(2), structuredClone(passed)]);
+  const r: Results = { ...real, cases: [cell], totals: countStatuses([cell]) };
+  const xml = renderJunit(r);
+  assert.match(xml, /<failure message="flaky: 3 runs: 2 passed, 1 failed; run 2: /);
+  assert.match(xml, /failures="1"/);
+  assert.match(summaryLines(r, 'index.html')[0] ?? '', /^iptables: 0 passed, 0 failed, 1 flaky$/);
+});
