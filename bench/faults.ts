@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     const wall = Math.round((Date.now() - t0) / 1000);
     if (!existsSync(report)) throw new Error(`no ${report} after the ${mode} fault run`);
     const f = (JSON.parse(readFileSync(report, 'utf8')) as Results).faults;
-    perMode[mode] = {
+    const key = opts['fault-scope'] === 'declared' ? `${mode} (declared cases only)` : mode;
+    perMode[key] = {
       command: `npm ${cmd.join(' ')}`,
       exitCode: r.exitCode,
       wallSeconds: wall,
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       baselineNotPassing: f?.baselines.find((b) => b.mode === mode)?.cases.filter((c) => c.status !== 'passed').map((c) => `${c.caseId} (${c.status})`) ?? [],
       faults: Object.fromEntries((f?.runs ?? []).map((x) => [x.fault, { verdict: x.verdict, seconds: Math.round(x.durationMs / 1000), caughtBy: x.caughtBy }])),
     };
-    console.log(`${mode}: ${wall}s, ${JSON.stringify((perMode[mode] as { score: unknown }).score)}`);
+    console.log(`${key}: ${wall}s, ${JSON.stringify((perMode[key] as { score: unknown }).score)}`);
     if (!opts['keep-clusters']) await deleteCluster(name);
   }
   const before = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { perMode?: Record<string, unknown> }) : {};
