@@ -369,7 +369,7 @@ function faultsBlock(f: FaultsSection): string {
     .map((x) => `<tr><th scope="row">${e(x.name)}</th><td>${e(x.family)}</td><td>${e(x.description)}</td><td>${e(x.modes.join(', '))}</td><td>${x.catches.map((c) => `<code>${e(c.case)}</code>: ${rowsText(c.rows)} <span class="muted">${e(c.deviation)}</span>`).join('<br>')}</td><td><code>${e(x.patch)}</code></td></tr>`)
     .join('\n');
   return `<h2>Fault catalogue</h2>
-<p class="muted">Each fault is a deliberately broken kube-proxy (a small patch); the whole catalogue ran against it. Boxed cells are the cases that must catch it; a cell links to that run's evidence. Inconclusive (no proxy verdict) never counts as caught.</p>
+<p class="muted">Each fault is a deliberately broken kube-proxy (a small patch); ${f.scope === 'declared' ? 'only the cases that declare they catch it ran against it (<code>--fault-scope declared</code>: the CI subset; other cells are empty)' : 'the whole catalogue ran against it'}. Boxed cells are the cases that must catch it; a cell links to that run's evidence. Inconclusive (no proxy verdict) never counts as caught.</p>
 <p class="totals">Detection score: ${score}</p>
 ${gaps}
 ${tables.join('\n')}

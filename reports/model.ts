@@ -219,6 +219,11 @@ export interface FaultsSection {
   startedAt: string;
   durationMs: number;
   modes: string[];
+  /**
+   * `all` (default when absent): each fault ran the whole catalogue; `declared`: each fault ran
+   * only the cases that declare they catch it (the CI subset, docs/fault-catalogue.md).
+   */
+  scope?: 'all' | 'declared';
   faults: FaultInfo[];
   /** Unpatched kube-proxy on the same clusters, same catalogue: a case must pass here to count. */
   baselines: { mode: string; report?: string; cases: FaultCaseCell[] }[];
