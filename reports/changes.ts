@@ -10,13 +10,13 @@
  * pod names and timings differ even when nothing changed.
  */
 import { CHANGE_KINDS, type CaseResult, type CellChange, type ChangeKind, type ChangesSection, type Check, type ControlResult, type ControlVerdict, type Results, type RowChange, type Status } from './model.ts';
-import { behaviourSignature, normalizeObservation } from './view-model.ts';
+import { behaviourFacts, behaviourSignature, normalizeObservation } from './view-model.ts';
 
 const key = (project: string, id: string): string => `${project}\u0000${id}`;
 
 /** A check's behaviour in words, from the same facts behaviourSignature() compares. */
 export function describeBehaviour(k: Check): string {
-  const [verdict, allHeld, roles] = JSON.parse(behaviourSignature(k)) as [string, boolean | undefined, string[]];
+  const { verdict, allHeld, roles } = behaviourFacts(k);
   const held = allHeld === false && k.samples ? ` (${k.samples.ok}/${k.samples.total} attempts held)` : '';
   return `${verdict}${held}${roles.length ? `: ${roles.join(', ')}` : ''}`;
 }

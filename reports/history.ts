@@ -10,7 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Results, Status } from './model.ts';
 import { readResults, ResultsFileError } from './read.ts';
-import { caseHash, columnsOf } from './view-model.ts';
+import { columnsOf } from './view-model.ts';
 
 export interface HistoryRun {
   startedAt: string;
@@ -23,8 +23,6 @@ export interface HistoryRun {
 export interface HistoryCell {
   status: Status;
   reason?: string;
-  /** Link to this cell in that run's report. */
-  href?: string;
 }
 
 export interface HistoryRow {
@@ -65,11 +63,10 @@ export function buildHistory(earlier: readonly HistoryInput[], current: Results)
   const lookup = all.map((x) => new Map(x.results.cases.map((c) => [`${c.project}\u0000${c.id}`, c])));
   const rows: HistoryRow[] = [...rowsById.values()].map(({ id, title }) => {
     const strips = columns.map((project) =>
-      all.map((x, i): HistoryCell | undefined => {
+      all.map((_x, i): HistoryCell | undefined => {
+        // A mark links to `<run href><case fragment>` (the page script composes it).
         const c = lookup[i]?.get(`${project}\u0000${id}`);
-        if (!c) return undefined;
-        const href = x.current ? caseHash(project, id) : x.href ? `${x.href}${caseHash(project, id)}` : undefined;
-        return { status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(href ? { href } : {}) };
+        return c ? { status: c.status, ...(c.reason ? { reason: c.reason } : {}) } : undefined;
       }),
     );
     const unstable = strips.flatMap((s, i) => (new Set(s.flatMap((c) => (c ? [c.status] : []))).size > 1 ? [i] : []));
