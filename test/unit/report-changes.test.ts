@@ -206,3 +206,31 @@ test('npm run report -- --baseline OLD --current NEW --fail-on regressions: reco
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('npm run conformance: bad nightly options are exit 2 before anything runs (docs/bad-inputs.md)', async () => {
+  const { execa } = await import('execa');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-badnightly-'));
+  try {
+    const notResults = path.join(dir, 'notes.json');
+    await writeFile(notResults, '{"not":"results"}');
+    const v2 = path.join(dir, 'v2.json');
+    await writeFile(v2, JSON.stringify({ ...real(), schemaVersion: '2.0.0' }));
+    const rows: [string[], RegExp][] = [
+      [['--repeat', '0'], /^conformance: --repeat must be an integer from 1 to 20, not "0"/],
+      [['--fail-on', 'warnings'], /^conformance: --fail-on must be failures or regressions, not "warnings"/],
+      [['--fail-on', 'regressions'], /^conformance: --fail-on regressions needs --baseline/],
+      [['--baseline', path.join(dir, 'missing.json')], /^conformance: --baseline .*missing\.json: no such file/],
+      [['--baseline', notResults], /^conformance: --baseline .*notes\.json: not a valid results file/],
+      [['--baseline', v2], /^conformance: --baseline .*v2\.json: not a valid results file: +schemaVersion: 2\.0\.0 is not readable/],
+    ];
+    await Promise.all(
+      rows.map(async ([args, re]) => {
+        const r = await execa(process.execPath, ['--import', 'tsx', 'harness/cli/conformance.ts', ...args], { cwd: ROOT, reject: false, env: { ...process.env, KPC_REPORT_DIR: path.join(dir, 'report') } });
+        assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr.trim(), re);
+      }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
