@@ -34,30 +34,36 @@ export const UDP_ECHO_SERVER = [
  * The client: `perl -e UDP_CLIENT HOST PORT SOURCE_PORT TIMEOUT_SEC COUNT INTERVAL_MS [MAX_SEC]`.
  * One connected socket (a fixed source port when SOURCE_PORT > 0) sends COUNT datagrams,
  * INTERVAL_MS apart, stopping early after MAX_SEC; per datagram one line on stdout:
- *   `@<epoch ms> <local ip>:<local port> <status>` then, for a reply, the reply's lines
- *   indented by `| ` and a closing `|.`; status is `reply`, `timeout` or `refused`.
+ *   `@<epoch s> <uptime s> <local ip>:<local port> <status>` then, for a reply, the reply's
+ *   lines indented by `| ` and a closing `|.`; status is `reply`, `timeout` or `refused`.
+ * Only perl-base modules (no Time::HiRes, which Debian ships outside perl-base): whole epoch
+ * seconds plus /proc/uptime (centiseconds) give each attempt's time, see attemptTimes().
  */
 export const UDP_CLIENT = [
-  'use strict; use IO::Socket::INET; use IO::Select; use Time::HiRes qw(time sleep);',
+  'use strict; use IO::Socket::INET; use IO::Select;',
+  'sub up { open(my $f, "<", "/proc/uptime") or return -1; my $l = <$f>; close $f; return (split / /, $l)[0] }',
   'my ($host, $port, $sport, $t, $n, $gap, $max) = @ARGV; my $start = time;',
   'my %o = (PeerAddr => $host, PeerPort => $port, Proto => "udp");',
   'if ($sport > 0) { $o{LocalPort} = $sport; $o{ReuseAddr} = 1 }',
   'my $s = IO::Socket::INET->new(%o) or do { print "socket: $!\\n"; exit 2 };',
   '$| = 1; my $sel = IO::Select->new($s);',
   'for my $i (1 .. $n) {',
-  '  my $t0 = int(time * 1000); my $local = $s->sockhost . ":" . $s->sockport;',
+  '  my $e0 = time; my $u0 = up(); my $local = $s->sockhost . ":" . $s->sockport;',
   '  my $st = "timeout"; my $buf = "";',
   '  if (!defined $s->send("kpc udp probe $i\\n")) { $st = $!{ECONNREFUSED} ? "refused" : "error $!" }',
   '  elsif ($sel->can_read($t)) { my $r = $s->recv($buf, 4096); $st = defined $r ? "reply" : ($!{ECONNREFUSED} ? "refused" : "error $!") }',
-  '  print "\\@$t0 $local $st\\n";',
+  '  print "\\@$e0 $u0 $local $st\\n";',
   '  if ($st eq "reply") { print "| $_\\n" for split /\\n/, $buf; print "|.\\n" }',
-  'last if $max && time - $start >= $max;',
-  '  sleep($gap / 1000) if $i < $n;',
+  '  last if $max && time - $start >= $max;',
+  '  select(undef, undef, undef, $gap / 1000) if $i < $n;',
   '}',
 ].join('\n');
 
 export interface UdpAttempt {
+  /** Wall clock, ms since the epoch (see attemptTimes). */
   at: number;
+  /** The kernel's uptime when the attempt started (s), when the client could read it. */
+  uptime?: number;
   localIp?: string;
   localPort?: number;
   status: 'reply' | 'timeout' | 'refused' | 'error';
@@ -71,12 +77,14 @@ export function parseUdpClient(stdout: string): UdpAttempt[] {
   let cur: UdpAttempt | undefined;
   let lines: string[] = [];
   for (const line of stdout.replace(/\r\n?/g, '\n').split('\n')) {
-    const head = /^@(\d+) (\S*?):(\d+) (reply|timeout|refused|error)(?: (.*))?$/.exec(line);
+    const head = /^@(\d+) (-?[\d.]+) (\S*?):(\d+) (reply|timeout|refused|error)(?: (.*))?$/.exec(line);
     if (head) {
-      cur = { at: Number(head[1]), status: head[4] as UdpAttempt['status'] };
-      if (head[2]) cur.localIp = head[2];
-      if (Number(head[3]) > 0) cur.localPort = Number(head[3]);
-      if (head[5]) cur.detail = head[5];
+      cur = { at: Number(head[1]) * 1000, status: head[5] as UdpAttempt['status'] };
+      const up = Number(head[2]);
+      if (up >= 0) cur.uptime = up;
+      if (head[3]) cur.localIp = head[3];
+      if (Number(head[4]) > 0) cur.localPort = Number(head[4]);
+      if (head[6]) cur.detail = head[6];
       out.push(cur);
       lines = [];
       continue;
@@ -89,7 +97,27 @@ export function parseUdpClient(stdout: string): UdpAttempt[] {
     if (line.startsWith('| ')) lines.push(line.slice(2));
     else if (line === '|') lines.push('');
   }
-  return out;
+  return attemptTimes(out);
+}
+
+/**
+ * Each attempt's wall-clock time in ms. The client prints whole epoch seconds `e` and the
+ * kernel's uptime `u` (centiseconds) read together, so e = floor(u + offset): every attempt
+ * bounds the offset to [e - u, e + 1 - u], and a stream crossing many second boundaries pins it
+ * to a fraction of its interval. Without uptime, whole seconds remain.
+ */
+export function attemptTimes(attempts: UdpAttempt[]): UdpAttempt[] {
+  if (!attempts.length || attempts.some((a) => a.uptime === undefined)) return attempts;
+  let lo = -Infinity;
+  let hi = Infinity;
+  for (const a of attempts) {
+    const e = a.at / 1000;
+    const u = a.uptime ?? 0;
+    lo = Math.max(lo, e - u);
+    hi = Math.min(hi, e + 1 - u);
+  }
+  const offset = lo <= hi ? (lo + hi) / 2 : lo;
+  return attempts.map((a) => ({ ...a, at: Math.round(((a.uptime ?? 0) + offset) * 1000) }));
 }
 
 const EXIT = { reply: 0, timeout: 28, refused: 7, error: 1 } as const;
@@ -128,7 +156,8 @@ export async function udpExchange(from: Runner, url: string, opts: { timeoutSec:
   const r = await from.run(['perl', '-e', UDP_CLIENT, t.host, String(t.port), String(opts.sourcePort ?? 0), String(opts.timeoutSec), '1', '0'], (opts.timeoutSec + 10) * 1000);
   const endedAt = Date.now();
   const [a] = parseUdpClient(r.stdout);
-  return udpEvidence(from, url, a, startedAt, endedAt, [r.stderr.trim(), a ? '' : r.stdout.trim()].filter(Boolean).join('\n'));
+  // One datagram: the harness's own clock brackets it (as for curl), finer than whole seconds.
+  return udpEvidence(from, url, a ? { ...a, at: startedAt } : undefined, startedAt, endedAt, [r.stderr.trim(), a ? '' : r.stdout.trim()].filter(Boolean).join('\n'));
 }
 
 /**

@@ -9,14 +9,14 @@ import { wireSource } from '../../harness/judge/scenarios.ts';
 import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import type { Runner } from '../../harness/probes/runners.ts';
 
-// Output of our Perl UDP client against our Perl UDP echo server, run on a host (fixed source port
-// 40123), then against a closed port and an address that answers with ICMP unreachable.
+// Output of our Perl UDP client against our Perl UDP echo server, both in our tools image (perl-base
+// only), on the host network: 12 datagrams from source port 40123, then two to a closed port.
 const HOST = readFileSync(new URL('../fixtures/udp/client-host.txt', import.meta.url), 'utf8');
 const runner: Runner = { label: 'pod client', ip: '10.244.2.5', node: 'w2', run: async () => ({ stdout: '', stderr: '', exitCode: 0, durationMs: 0 }) };
 
 test('parseUdpClient: replies (with the echo reply), refusals, local address and port', () => {
   const a = parseUdpClient(HOST);
-  assert.deepEqual(a.map((x) => x.status), ['reply', 'reply', 'refused', 'refused', 'refused']);
+  assert.deepEqual(a.map((x) => x.status), [...Array(12).fill('reply'), 'refused', 'refused']);
   assert.equal(a[0]?.localPort, 40123);
   assert.equal(a[1]?.localPort, 40123, 'one socket, one source port for the whole stream');
   const echo = parseEcho(a[0]?.reply ?? '');
@@ -27,8 +27,21 @@ test('parseUdpClient: replies (with the echo reply), refusals, local address and
   assert.equal(echo.value.pod?.ip, '10.244.1.7');
 });
 
+test('attemptTimes: whole epoch seconds plus uptime give each attempt a time inside its second, spaced as the uptime says', () => {
+  const a = parseUdpClient(HOST).slice(0, 12);
+  const raw = HOST.split('\n').filter((l) => l.startsWith('@')).slice(0, 12).map((l) => Number(l.slice(1).split(' ')[0]));
+  a.forEach((x, i) => assert.equal(Math.floor(x.at / 1000), raw[i], `attempt ${i} stays in its printed second`));
+  for (let i = 1; i < a.length; i++) {
+    const wall = (a[i]?.at ?? 0) - (a[i - 1]?.at ?? 0);
+    const up = ((a[i]?.uptime ?? 0) - (a[i - 1]?.uptime ?? 0)) * 1000;
+    assert.ok(Math.abs(wall - up) <= 1, `spacing ${wall} ms vs uptime ${up} ms`);
+  }
+});
+
 test('udpEvidence: reachOf classifies UDP like curl (reply answers, refused rejects, timeout drops)', () => {
-  const [reply, , refused] = parseUdpClient(HOST);
+  const all = parseUdpClient(HOST);
+  const [reply] = all;
+  const refused = all[12];
   const url = 'udp://10.96.0.20:53';
   assert.equal(reachOf(udpEvidence(runner, url, reply, 0, 1, '')), 'answers');
   assert.equal(reachOf(udpEvidence(runner, url, refused, 0, 1, '')), 'rejects');
