@@ -114,6 +114,8 @@ export function wireSource(
   c: CurlEvidence,
   echo: EchoReply | undefined,
   attributable: readonly string[],
+  /** `ip:port` tuples the echo server reported for answered requests of any path: never another request's. */
+  claimed: ReadonlySet<string> = new Set(),
 ): string | null {
   // TCP: the SYN; UDP (a `udp://` probe): the datagram itself.
   const udp = c.url.startsWith('udp://');
@@ -122,7 +124,9 @@ export function wireSource(
     const exact = rows.find((r) => toEndpoint(r) && r.src === echo.client.address && r.srcPort === echo.client.port);
     if (exact) return exact.src;
   }
-  const inWindow = rows.filter((r) => attributable.includes(r.src));
+  // Concurrent paths from the same client overlap in time: a packet whose tuple an answered
+  // request already accounts for cannot be this (unanswered or unmatched) request's.
+  const inWindow = rows.filter((r) => attributable.includes(r.src) && !claimed.has(`${r.src}:${r.srcPort ?? ''}`));
   if (udp) {
     const from = c.startedAt / 1000;
     const to = (c.endedAt + 1) / 1000;
@@ -165,6 +169,13 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
     const runner = ctx.cluster.nodes.find((x) => x.name === n)?.runner;
     addrs.set(n, runner ? await nodeAddresses(runner) : []);
   }
+  const claimed = new Set<string>();
+  for (const { s } of sampled) {
+    for (const c of [...s.convergence, ...s.sample]) {
+      const e = c.exitCode === 0 ? parseEcho(c.body) : undefined;
+      if (e?.ok && e.value.client.port) claimed.add(`${e.value.client.address}:${e.value.client.port}`);
+    }
+  }
   const rows = new Rows();
   for (const { probe, s } of sampled) {
     const path = pathLabel(probe);
@@ -175,7 +186,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
     const attempts = s.sample.map((c): JudgedAttempt => {
       const parsed = c.exitCode === 0 ? parseEcho(c.body) : undefined;
       const echo = parsed?.ok ? parsed.value : undefined;
-      const wire = captures.length ? wireSource(packets, sc.endpoints, c, echo, [clientIp, ...receiving]) : undefined;
+      const wire = captures.length ? wireSource(packets, sc.endpoints, c, echo, [clientIp, ...receiving], claimed) : undefined;
       const check = judge(
         probe.key,
         probe.expectation,

@@ -94,3 +94,13 @@ test('wireSource: an answered request is matched by the tuple the echo saw, even
   // The echo names a tuple the wire never carried: fall back to the window, so a disagreement shows.
   assert.equal(wireSource(rows, eps, curlAt(1_000_000, 1_000_500), echo('10.9.9.9', 1), ['172.18.0.3']), '172.18.0.3');
 });
+
+test('wireSource: a SYN that an answered request of a concurrent path accounts for is not pinned on an unanswered one', () => {
+  // outside client 172.18.0.6: path A (endpoint node) answered from port 44100; path B (node without
+  // endpoint) timed out in the same second. Before `claimed`, B was blamed for A's SYN ("disagree").
+  const syn = { time: 10.5, proto: 'tcp' as const, src: '172.18.0.6', srcPort: 44100, dst: '10.244.1.62', dstPort: 8080, flags: 'S', length: 0 };
+  const timedOut = { exitCode: 28, url: 'http://172.18.0.4:32076/', startedAt: 10_000, endedAt: 12_000 } as CurlEvidence;
+  const ep = [{ ip: '10.244.1.62', port: 8080 }];
+  assert.equal(wireSource([syn], ep, timedOut, undefined, ['172.18.0.6']), '172.18.0.6', 'without the claim the window blames B');
+  assert.equal(wireSource([syn], ep, timedOut, undefined, ['172.18.0.6'], new Set(['172.18.0.6:44100'])), null);
+});
