@@ -123,7 +123,10 @@ function namespaceFor(ti: TestInfo): string {
 
 /** One per worker: workers of a project share the cluster, not their client pods. */
 function clientNamespace(): string {
-  return `kpc-clients-${RUN_ID}-w${process.env.TEST_PARALLEL_INDEX ?? '0'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  // TEST_WORKER_INDEX, not TEST_PARALLEL_INDEX: after a failed case Playwright replaces the
+  // worker process under the same parallel index while the old worker's namespace is still
+  // terminating, and creating it again failed every later case of that slot in milliseconds.
+  return `kpc-clients-${RUN_ID}-w${process.env.TEST_WORKER_INDEX ?? '0'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
 }
 
 export async function missingFeature(cluster: ClusterUnderTest, needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined> {
