@@ -1,5 +1,5 @@
 /**
- * npm run images [-- --offline] [--force] [--only a,b] [--list] [--faults [--only-faults a,b]]
+ * npm run images [-- --offline] [--force] [--only a,b] [--list] [--faults [--only-faults a,b]] [--cilium]
  *
  * Builds everything a cluster and the suite need, from the pinned versions in
  * clusters/versions.json, without any container registry: Go programs from the module proxy,
@@ -7,6 +7,7 @@
  * image. Steps are listed in clusters/build/steps.ts and cached in $KPC_CACHE (default
  * ~/.cache/kpc): a warm run only checks keys and outputs, then exits. `--faults` adds one
  * broken kube-proxy image per fault of clusters/faults/catalogue.json (clusters/build/fault-steps.ts).
+ * `--cilium` adds the opt-in Cilium build (clusters/build/cilium-steps.ts, docs/cilium.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { BUILD_STEPS, type BuildStep } from '../build/steps.ts';
 import { faultSteps, type FaultBuildStep } from '../build/fault-steps.ts';
+import { ciliumSteps } from '../build/cilium-steps.ts';
 import { readStamp, splitOutputs, stepKey, writeStamp } from '../build/step-cache.ts';
 import { imageEntry, imagesCacheDir, kpcCache } from '../images.ts';
 
@@ -31,6 +33,7 @@ const { values: opts } = parseArgs({
     list: { type: 'boolean', default: false },
     faults: { type: 'boolean', default: false },
     'only-faults': { type: 'string' },
+    cilium: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -153,7 +156,7 @@ function tail(file: string, n: number): string {
 
 async function main(): Promise<number> {
   if (opts.help) {
-    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list] [--faults [--only-faults a,b]]');
+    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list] [--faults [--only-faults a,b]] [--cilium]');
     return 0;
   }
   const cache = kpcCache();
@@ -167,7 +170,11 @@ async function main(): Promise<number> {
   const versions: unknown = JSON.parse(versionsText);
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
   const wantedFaults = opts['only-faults']?.split(',').map((s) => s.trim()).filter(Boolean);
-  const STEPS: Array<BuildStep | FaultBuildStep> = opts.faults || wantedFaults ? [...BUILD_STEPS, ...faultSteps(wantedFaults)] : BUILD_STEPS;
+  const STEPS: Array<BuildStep | FaultBuildStep> = [
+    ...BUILD_STEPS,
+    ...(opts.faults || wantedFaults ? faultSteps(wantedFaults) : []),
+    ...(opts.cilium ? ciliumSteps() : []),
+  ];
   for (const n of only ?? []) if (!STEPS.some((s) => s.name === n)) throw new Error(`unknown step "${n}" (see --list)`);
 
   if (opts.list) {
