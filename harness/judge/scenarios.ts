@@ -9,7 +9,7 @@ import type { Check, PacketRow } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
-import type { Capture, CaptureEvidence } from '../probes/capture.ts';
+import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
@@ -126,7 +126,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
   // Only this case's endpoints: other cases run concurrently on the same nodes.
   const hosts = [...new Set(sc.endpoints.map((e) => e.ip))].map((ip) => `host ${ip}`).join(' or ');
   const filter = `tcp and (${hosts}) and (${[...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ')}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
-  const captures: Capture[] = captureNodes.length
+  const captures: NodeCapture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];
   const sequential = sc.probes.some((p) => p.prepare);
