@@ -8,6 +8,8 @@ import { implementationReporting, type Implementation } from '../implementations
 import type { LbProvider, ProjectSpec } from './projects.ts';
 import type { NodeAccess, NodeShell } from '../probes/node-access.ts';
 import { reportedProxyMode } from '../probes/node.ts';
+import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
 
 export interface NodeFact {
   name: string;
@@ -28,6 +30,11 @@ export interface ClusterUnderTest {
   nodes: NodeFact[];
   /** How node-side probes reach the nodes (docker exec or a pod per node through the API). */
   nodeAccess: NodeAccess;
+  /**
+   * Without a Docker network: whether the test host itself reaches the node addresses, and with
+   * which source address (the outside client then runs on the host network).
+   */
+  hostReach?: HostReach;
   /** The Docker network the nodes sit on; outside clients join it. */
   network?: { name: string; subnet: string };
   kubernetesVersion: string;
@@ -65,9 +72,10 @@ export async function describeCluster(opts: {
   nodes.sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name));
   // The outside client's network (docker inspect, not node access): kind nodes are containers.
   const network = nodes[0] ? await networkOf(nodes[0].name) : undefined;
+  const hostReach = network ? undefined : await reachFromHost(nodes.map((n) => n.ip).filter(Boolean));
   const impl = opts.declared ?? (await detect(nodes, nodeAccess));
   const { declared: _declared, nodeAccess: _make, ...rest } = opts;
-  return { ...rest, kube, nodes, nodeAccess, network, impl, kubernetesVersion };
+  return { ...rest, kube, nodes, nodeAccess, network, ...(hostReach ? { hostReach } : {}), impl, kubernetesVersion };
 }
 
 /** Recognises the implementation from the first reachable node; proxy/mode-matches checks every node. */
@@ -78,4 +86,56 @@ async function detect(nodes: NodeFact[], access: NodeAccess): Promise<Implementa
   const impl = implementationReporting(r.reported);
   if (!impl) throw new Error(`kube-proxy on ${n.name} reported mode "${r.reported}" (exit ${r.exitCode}); declare the implementation with --proxy-mode or --implementation`);
   return impl;
+}
+
+export interface HostReach {
+  /** Every node address answered (a TCP answer of any kind, even a refusal, is an answer). */
+  ok: boolean;
+  /** The test host's source address toward the nodes (what an endpoint sees from the outside client). */
+  sourceIp: string;
+  /** Per node address that did not answer: why (time-out, unreachable). */
+  unreachable: string[];
+}
+
+/** kube-proxy's health port: present on every node of a kube-proxy cluster, open or refused. */
+const REACH_PORT = 10256;
+
+/**
+ * Whether this host reaches each node address: a TCP connection to kube-proxy's health port
+ * that is accepted or refused counts (a refusal is the node answering); a time-out or an
+ * unreachable route does not. The source address comes from the routing table (UDP connect).
+ */
+export async function reachFromHost(addresses: string[], timeoutMs = 2_000, probe: (ip: string, timeoutMs: number) => Promise<string | undefined> = tcpAnswers): Promise<HostReach | undefined> {
+  if (!addresses.length) return undefined;
+  const unreachable: string[] = [];
+  await Promise.all(
+    addresses.map(async (ip) => {
+      const why = await probe(ip, timeoutMs);
+      if (why) unreachable.push(`${ip}: ${why}`);
+    }),
+  );
+  const sourceIp = await new Promise<string>((resolve) => {
+    const u = createSocket('udp4');
+    u.once('error', () => (u.close(), resolve('')));
+    u.connect(REACH_PORT, addresses[0], () => {
+      const a = u.address().address;
+      u.close();
+      resolve(a);
+    });
+  });
+  return { ok: unreachable.length === 0 && !!sourceIp, sourceIp, unreachable };
+}
+
+/** undefined when `ip` answers on the health port (accepted or refused), else why not. */
+function tcpAnswers(ip: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = connect({ host: ip, port: REACH_PORT });
+    const done = (why?: string) => {
+      s.destroy();
+      resolve(why);
+    };
+    s.setTimeout(timeoutMs, () => done(`no answer on tcp/${REACH_PORT} within ${timeoutMs} ms`));
+    s.once('connect', () => done());
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? undefined : `${e.code ?? e.message} on tcp/${REACH_PORT}`));
+  });
 }

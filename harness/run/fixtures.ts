@@ -145,7 +145,13 @@ export async function missingFeature(cluster: ClusterUnderTest, needs: readonly 
           };
         break;
       case 'outside-client':
-        if (!cluster.network) return { reason: 'needs an outside client: the nodes are not on a Docker network this host can join', notSupported: false };
+        if (!cluster.network && !cluster.hostReach?.ok)
+          return {
+            reason: cluster.hostReach
+              ? `needs an outside client: the nodes are not on a Docker network here and this host does not reach every node address (${cluster.hostReach.unreachable.join('; ')}); run from a host in the nodes' network or open the ports (docs/validating-your-proxy.md)`
+              : 'needs an outside client: the nodes are not on a Docker network this host can join',
+            notSupported: false,
+          };
         break;
       case 'loadbalancer':
         if (cluster.lbProvider === 'none') return { reason: 'needs a LoadBalancer provider: none is installed in this cluster', notSupported: false };
@@ -209,7 +215,18 @@ async function startClients(cluster: ClusterUnderTest, images: Images): Promise<
 }
 
 async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<{ runner: ContainerRunner; container: StartedTestContainer }> {
-  if (!cluster.network) throw new Error('no Docker network to put the outside client on');
+  if (!cluster.network) {
+    // Any other cluster: the outside client is a container on this host's network; its traffic
+    // leaves with the host's own address toward the nodes.
+    const reach = cluster.hostReach;
+    if (!reach?.ok) throw new Error('no Docker network to put the outside client on, and this host does not reach the nodes');
+    const container = await new GenericContainer(images.tools)
+      .withNetworkMode('host')
+      .withLabels({ ...runLabels('outside-client'), [RUN_LABEL]: RUN_ID })
+      .withEntrypoint(['sleep', 'infinity'])
+      .start();
+    return { runner: new ContainerRunner(`outside client on the host network (${reach.sourceIp})`, reach.sourceIp, container), container };
+  }
   const container = await new GenericContainer(images.tools)
     .withNetworkMode(cluster.network.name)
     .withAddedCapabilities('NET_ADMIN', 'NET_RAW')

@@ -193,3 +193,29 @@ test('the pod path module never imports docker or testcontainers', async () => {
   const src = await readFile(new URL('../../harness/probes/node-access-pod.ts', import.meta.url), 'utf8');
   assert.doesNotMatch(src, /from ['"][^'"]*(docker|testcontainers|execa)[^'"]*['"]/);
 });
+
+test('outside client on another cluster: the host reaches a node when tcp/10256 answers, even with a refusal', async () => {
+  const { reachFromHost } = await import('../../harness/run/cluster-under-test.ts');
+  const ok = await reachFromHost(['127.0.0.3'], 500);
+  assert.deepEqual(ok, { ok: true, sourceIp: '127.0.0.1', unreachable: [] });
+  // (This sandbox's network accepts any outbound TCP connection, so the silent node is simulated.)
+  const no = await reachFromHost(['127.0.0.3', '192.0.2.1'], 300, async (ip) => (ip === '192.0.2.1' ? 'no answer on tcp/10256 within 300 ms' : undefined));
+  assert.equal(no?.ok, false);
+  assert.match(no?.unreachable[0] ?? '', /^192\.0\.2\.1: /);
+  assert.equal(await reachFromHost([]), undefined);
+});
+
+test('results 1.3.0: nodeAccess validates, shows under the column\'s cluster and in JUnit; older files still read', async () => {
+  const { results, project, caseResult } = await import('../fixtures/results/build.ts');
+  const { validateResults } = await import('../../reports/validate.ts');
+  const { renderHtml } = await import('../../reports/html.ts');
+  const { renderJunit } = await import('../../reports/junit.ts');
+  const r = results([project('iptables', { nodeAccess: 'pod' }), project('nftables', { nodeAccess: 'docker' })], [caseResult('iptables', 'proxy/mode-matches'), caseResult('nftables', 'proxy/mode-matches')]);
+  assert.equal(validateResults(r).ok, true);
+  assert.equal(validateResults({ ...r, projects: [{ ...r.projects[0], nodeAccess: 3 }] }).ok, false);
+  assert.equal(validateResults({ ...r, schemaVersion: '1.2.0', projects: r.projects.map(({ nodeAccess: _n, ...p }) => p) }).ok, true);
+  const html = renderHtml(r);
+  assert.match(html, /node access: pod/);
+  assert.match(html, /node access: docker/);
+  assert.match(renderJunit(r), /<property name="nodeAccess" value="pod"/);
+});
