@@ -186,3 +186,18 @@ test('preflight, pod path: an API server without SelfSubjectAccessReview, and au
     all.server.close();
   }
 });
+
+test('npm run conformance -- --kubeconfig K --node-access pod without exec rights: one line per right, exit 2, nothing run', async () => {
+  const api = await fakeApi({ '/api/v1/nodes': NODES, '/apis/apps/v1/daemonsets': KUBE_PROXY, [SSAR]: accessReviews((a) => a.subresource !== 'exec') });
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+    const r = await execa('npx', ['tsx', 'harness/cli/conformance.ts', '--kubeconfig', await kubeconfigFor(api.url), '--node-access', 'pod'], { reject: false, env: { KPC_REPORT_DIR: path.join(dir, 'report') } });
+    assert.equal(r.exitCode, 2);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0] ?? '', /^conformance: node access pods need the right to create pods\/exec in namespace kpc-nodes-/);
+    assert.match(lines[1] ?? '', /^conformance: node access pods need the right to get pods\/exec in namespace kpc-nodes-/);
+  } finally {
+    api.server.close();
+  }
+});
