@@ -32,6 +32,8 @@ export const TIMEOUTS = {
   affinityExpiryMarginMs: 3_000,
   /** An endpoint whose readiness probe fails (period 1 s) out of every node's rotation, from the flip. */
   unreadyOutOfRotation: 20_000,
+  /** A UDP stream reaching a replaced endpoint, from the new endpoint turning ready (stale conntrack entries cleared). */
+  udpStaleEntryCleared: 10_000,
 } as const;
 
 /** Convergence: this many consecutive successes count as "programmed". */

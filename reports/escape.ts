@@ -61,3 +61,14 @@ export function safeExternalHref(url: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * A relative link we composed ourselves (a history run's index.html plus a case fragment):
+ * URI-encoded segments, `..` allowed, no scheme, not absolute. Anything else is dropped.
+ */
+export function safeRelativeHref(href: string | undefined): string | undefined {
+  if (!href) return undefined;
+  if (!/^[A-Za-z0-9._~%\-/#+=@,]+$/.test(href)) return undefined;
+  if (href.startsWith('/') || href.startsWith('//')) return undefined;
+  return href;
+}

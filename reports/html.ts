@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
-import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref } from './escape.ts';
+import { CHANGE_KINDS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type CellChange, type ChangesSection, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
+import { CHANGE_LABELS } from './changes.ts';
+import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref, safeRelativeHref } from './escape.ts';
+import type { History } from './history.ts';
 import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
 
 /** What the page script receives: the cases, with link targets already checked. */
@@ -25,6 +27,7 @@ export function clientData(results: Results, matrix: Matrix): ClientData {
     cases: results.cases.map((c) => ({
       ...c,
       sourceHref: safeExternalHref(c.source.url),
+      ...(c.runs ? { runs: c.runs.map((r) => ({ ...r, evidenceDir: safeEvidenceHref(r.evidenceDir) })) } : {}),
       evidence: c.evidence.map((ev) => ({ ...ev, href: safeEvidenceHref(ev.path) })),
     })),
   };
@@ -45,7 +48,7 @@ export function contentSecurityPolicy(css: string, js: string): string {
   return `default-src 'none'; style-src ${sha256(css)}; script-src ${sha256(js)}; base-uri 'none'; form-action 'none'`;
 }
 
-const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
+const MARKS: Record<Status, string> = { passed: '✓', failed: '✗', flaky: '≈', error: '!', skipped: '–', 'not-supported': '∅' };
 
 function badge(status: Status): string {
   return `<span class="badge st-${status}">${MARKS[status]} ${STATUS_LABELS[status]}</span>`;
@@ -66,7 +69,7 @@ function link(href: string | undefined, text: string): string {
   return href ? `<a href="${e(href)}" rel="noreferrer noopener">${e(text)}</a>` : e(text);
 }
 
-function header(results: Results, matrix: Matrix, diffs: Difference[]): string {
+function header(results: Results, matrix: Matrix, diffs: Difference[], history?: History): string {
   const { run } = results;
   const totals = countStatuses(results.cases);
   const byProject = projectTotals(results);
@@ -108,6 +111,8 @@ ${columnRows}
 <a href="#/matrix" data-view="matrix">Matrix</a>
 <a href="#/compare" data-view="compare">Differences <span class="pill">${diffs.length}</span></a>
 <a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${controlCount}</span></a>
+${results.changes ? `<a href="#/changes" data-view="changes">Changes <span class="pill${results.changes.regressions ? ' pill-bad' : ''}">${results.changes.changes.length}</span></a>` : ''}
+${history ? `<a href="#/history" data-view="history">History <span class="pill">${history.runs.length}</span></a>` : ''}
 </nav>
 </header>`;
 }
@@ -262,6 +267,72 @@ ${faults}
 
 const CELL_MARK: Record<Status, string> = MARKS;
 
+function changeRow(c: CellChange, current: Results): string {
+  const inCurrent = current.cases.some((x) => x.project === c.project && x.id === c.caseId);
+  const id = inCurrent ? `<a href="${e(caseHash(c.project, c.caseId))}">${e(c.caseId)}</a>` : e(c.caseId);
+  const side = (s: Status | undefined, reason: string | undefined): string => (s ? `${badge(s)}${reason ? `<div class="muted">${e(reason)}</div>` : ''}` : '<span class="muted">—</span>');
+  const rows = c.rows.length
+    ? `<ul class="row-changes">${c.rows.map((r) => `<li><code>${e(r.key)}</code>: ${r.before !== undefined ? e(r.before) : '<span class="muted">no such row</span>'} → ${r.after !== undefined ? e(r.after) : '<span class="muted">no such row</span>'}</li>`).join('')}</ul>`
+    : '';
+  return `<tr class="change ch-${e(c.kind)}${c.regression ? ' regression' : ''}" data-kind="${e(c.kind)}"><th scope="row"><span class="case-id">${id}</span><div class="muted">${e(c.title)}</div></th><td>${e(c.project)}</td><td>${side(c.before, c.beforeReason)}</td><td>${side(c.after, c.afterReason)}</td><td>${rows}</td></tr>`;
+}
+
+/** What changed since the baseline run, grouped by kind, regressions first. */
+function changesSection(results: Results, section: ChangesSection): string {
+  const base = section.baseline;
+  const intro = `Compared with the run of ${e(formatDate(base.startedAt))} (<code>${e(base.command)}</code>${base.file ? `, ${e(base.file)}` : ''}). Behaviour is compared row by row (verdict, whether every attempt held, the roles seen), without addresses and names, which differ between clusters. ${section.regressions} regression${section.regressions === 1 ? '' : 's'}: newly failing cells and controls no longer caught; flaky cells and infrastructure errors are listed, not counted as regressions.`;
+  const groups = CHANGE_KINDS.filter((k) => section.counts[k] > 0).map((k) => {
+    const rows = section.changes.filter((c) => c.kind === k).map((c) => changeRow(c, results)).join('\n');
+    return `<h3 class="ch-${e(k)}">${e(CHANGE_LABELS[k])} <span class="pill">${section.counts[k]}</span></h3>
+<table class="plain changes"><thead><tr><th>Case</th><th>Column</th><th>Baseline</th><th>Now</th><th>Rows that changed</th></tr></thead><tbody>${rows}</tbody></table>`;
+  });
+  return `<section id="view-changes" class="view" data-view="changes">
+<h2>Changes since the baseline</h2>
+<p class="muted">${intro}</p>
+${groups.length ? groups.join('\n') : '<p class="empty">No changes: every cell has the status and behaviour it had in the baseline.</p>'}
+</section>`;
+}
+
+/** The History view's data, compact: drawn by the page script when the view first opens. */
+export interface ClientHistory {
+  runs: { label: string; href?: string; current: boolean }[];
+  columns: string[];
+  /** `cells[col]` has one character per run: the status code (HISTORY_CODES), `-` not run. */
+  rows: { id: string; title: string; cells: string[]; unstable: number[] }[];
+}
+
+/** One character per status in a history strip. */
+export const HISTORY_CODES: Record<Status, string> = { passed: 'p', failed: 'f', flaky: 'k', error: 'e', skipped: 's', 'not-supported': 'n' };
+
+export function clientHistory(history: History): ClientHistory {
+  return {
+    runs: history.runs.map((r) => {
+      const href = safeRelativeHref(r.href);
+      return { label: `${formatDate(r.startedAt)}${r.current ? ' (this run)' : ''}`, current: r.current, ...(href ? { href } : {}) };
+    }),
+    columns: history.columns,
+    rows: history.rows.map((row) => ({ id: row.id, title: row.title, cells: row.strips.map((strip) => strip.map((c) => (c ? HISTORY_CODES[c.status] : '-')).join('')), unstable: row.unstable })),
+  };
+}
+
+/**
+ * Per case and column, a strip of outcomes over the runs, oldest first, this run last. Only
+ * the frame is markup: 30 runs of a full matrix are thousands of marks, so the page script
+ * draws them from #history-data when the view first opens, and the report opens as fast as
+ * without a history.
+ */
+function historySection(history: History): string {
+  const runs = history.runs;
+  const unstable = history.rows.filter((r) => r.unstable.length).length;
+  const first = runs[0];
+  return `<section id="view-history" class="view" data-view="history">
+<h2>History</h2>
+<p class="muted">${runs.length} runs${first ? ` since ${e(formatDate(first.startedAt))}` : ''}, oldest on the left, this run on the right; each mark links to that run's case view when its report is there. ${unstable} case${unstable === 1 ? '' : 's'} did not have the same outcome in every run.</p>
+<div class="matrix-wrap" id="history-body"></div>
+<script type="application/json" id="history-data">${jsonForScript(clientHistory(history))}</script>
+</section>`;
+}
+
 /** The fault catalogue: fault x case per mode, with links into each fault run's own report. */
 function faultsBlock(f: FaultsSection): string {
   const score = f.score
@@ -299,7 +370,7 @@ function faultsBlock(f: FaultsSection): string {
     .map((x) => `<tr><th scope="row">${e(x.name)}</th><td>${e(x.family)}</td><td>${e(x.description)}</td><td>${e(x.modes.join(', '))}</td><td>${x.catches.map((c) => `<code>${e(c.case)}</code>: ${rowsText(c.rows)} <span class="muted">${e(c.deviation)}</span>`).join('<br>')}</td><td><code>${e(x.patch)}</code></td></tr>`)
     .join('\n');
   return `<h2>Fault catalogue</h2>
-<p class="muted">Each fault is a deliberately broken kube-proxy (a small patch); the whole catalogue ran against it. Boxed cells are the cases that must catch it; a cell links to that run's evidence. Inconclusive (no proxy verdict) never counts as caught.</p>
+<p class="muted">Each fault is a deliberately broken kube-proxy (a small patch); ${f.scope === 'declared' ? 'only the cases that declare they catch it ran against it (<code>--fault-scope declared</code>: the CI subset; other cells are empty)' : 'the whole catalogue ran against it'}. Boxed cells are the cases that must catch it; a cell links to that run's evidence. Inconclusive (no proxy verdict) never counts as caught.</p>
 <p class="totals">Detection score: ${score}</p>
 ${gaps}
 ${tables.join('\n')}
@@ -307,8 +378,8 @@ ${tables.join('\n')}
 <table class="plain"><thead><tr><th>Fault</th><th>Family</th><th>What is broken</th><th>Modes</th><th>Must be caught by (case: rows)</th><th>Patch</th></tr></thead><tbody>${catalogue}</tbody></table>`;
 }
 
-/** The whole index.html as a string. */
-export function renderHtml(results: Results): string {
+/** The whole index.html as a string; `extras.history` adds the History view. */
+export function renderHtml(results: Results, extras: { history?: History } = {}): string {
   const { css, js } = clientAssets();
   const matrix = buildMatrix(results);
   const diffs = selectDifferences(matrix);
@@ -325,11 +396,13 @@ export function renderHtml(results: Results): string {
 <style>${css}</style>
 </head>
 <body>
-${header(results, matrix, diffs)}
+${header(results, matrix, diffs, extras.history)}
 <main>
 ${matrixSection(results, matrix)}
 ${compareSection(results, matrix, diffs)}
 ${controlsSection(results, matrix)}
+${results.changes ? changesSection(results, results.changes) : ''}
+${extras.history ? historySection(extras.history) : ''}
 <section id="view-case" class="view" data-view="case" hidden></section>
 </main>
 <footer class="foot">
@@ -344,9 +417,9 @@ ${controlsSection(results, matrix)}
 }
 
 /** Writes `<outDir>/index.html` and returns its path. */
-export async function writeHtml(results: Results, outDir: string): Promise<string> {
+export async function writeHtml(results: Results, outDir: string, extras: { history?: History } = {}): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, 'index.html');
-  await writeFile(path, renderHtml(results));
+  await writeFile(path, renderHtml(results, extras));
   return path;
 }

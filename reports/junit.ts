@@ -61,6 +61,8 @@ function outcomeOf(c: CaseResult, control: ControlResult | undefined): Outcome {
       return { kind: 'passed' };
     case 'failed':
       return { kind: 'failed', message: c.reason ?? 'failed', body: failureText(c) };
+    case 'flaky':
+      return { kind: 'failed', message: c.reason ?? 'flaky: the runs reached different verdicts', body: failureText(c) };
     case 'error':
       return { kind: 'failed', message: `infrastructure error (no proxy verdict): ${c.reason ?? 'error'}`, body: failureText(c) };
     case 'skipped':

@@ -8,9 +8,11 @@ export const RESULTS_SCHEMA_VERSION = '1.3.0';
 /**
  * `failed` is a proxy verdict (a check did not hold); `error` is a failure of the harness or its
  * environment (docker, the reaper, the API server, a workload that never became ready): it says
- * nothing about the proxy and is never counted as a verdict or as a caught control.
+ * nothing about the proxy and is never counted as a verdict or as a caught control. `flaky`
+ * (since 1.3.0, only with `--repeat N`): the runs of the cell reached different proxy verdicts
+ * (some passed, some failed); never counted as passed.
  */
-export const STATUSES = ['passed', 'failed', 'error', 'skipped', 'not-supported'] as const;
+export const STATUSES = ['passed', 'failed', 'flaky', 'error', 'skipped', 'not-supported'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Where a case comes from: a tutorial, blog post or doc page. */
@@ -109,6 +111,26 @@ export interface CaseResult {
    * depend on the Service proxy (DNS records, env vars, EndpointSlice conditions).
    */
   tags?: string[];
+  /**
+   * Every run of a repeated case (`--repeat N`, since 1.3.0), in order. The checks, steps and
+   * evidence above are those of run `shownRun` (the first failed run of a flaky cell).
+   */
+  runs?: RunOutcome[];
+  /** 1-based index into `runs` of the run whose details are shown (since 1.3.0). */
+  shownRun?: number;
+}
+
+/** One run of a repeated case (since 1.3.0). */
+export interface RunOutcome {
+  /** 1-based. */
+  run: number;
+  status: Exclude<Status, 'flaky'>;
+  reason?: string;
+  durationMs: number;
+  /** Keys of the checks that mismatched or disagreed in this run. */
+  failedRows: string[];
+  /** This run's evidence files, relative to the report directory. */
+  evidenceDir?: string;
 }
 
 export interface ProjectInfo {
@@ -203,6 +225,11 @@ export interface FaultsSection {
   startedAt: string;
   durationMs: number;
   modes: string[];
+  /**
+   * `all` (default when absent): each fault ran the whole catalogue; `declared`: each fault ran
+   * only the cases that declare they catch it (the CI subset, docs/fault-catalogue.md).
+   */
+  scope?: 'all' | 'declared';
   faults: FaultInfo[];
   /** Unpatched kube-proxy on the same clusters, same catalogue: a case must pass here to count. */
   baselines: { mode: string; report?: string; cases: FaultCaseCell[] }[];
@@ -221,6 +248,50 @@ export interface RunInfo {
   nodeImage?: string;
   host: { os: string; kernel: string; cpus: number; memoryGiB: number };
   command: string;
+  /** Runs per case (`--repeat N`, since 1.3.0); absent means 1. */
+  repeat?: number;
+}
+
+/**
+ * How a (project, case) cell changed since the baseline run (since 1.3.0):
+ * `newly-failing` (a proxy verdict failed where the baseline did not fail: a regression),
+ * `newly-flaky`, `newly-erroring` (an infrastructure error, no verdict), `newly-passing`,
+ * `status-changed` (any other status change, e.g. to skipped), `observations-changed` (same
+ * status, but a check row's verdict or behaviour differs), `added` / `removed` (the case is in
+ * only one of the two runs), `control-missed` / `control-caught` (a negative control's verdict
+ * changed).
+ */
+export const CHANGE_KINDS = ['newly-failing', 'newly-flaky', 'newly-erroring', 'newly-passing', 'status-changed', 'observations-changed', 'added', 'removed', 'control-missed', 'control-caught'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface RowChange {
+  key: string;
+  /** The row's behaviour in words (verdict, all attempts held, roles), absent where the row is missing. */
+  before?: string;
+  after?: string;
+}
+
+export interface CellChange {
+  kind: ChangeKind;
+  project: string;
+  caseId: string;
+  title: string;
+  before?: Status;
+  after?: Status;
+  beforeReason?: string;
+  afterReason?: string;
+  /** Check rows that appeared, disappeared or behave differently. */
+  rows: RowChange[];
+  /** Counted by `--fail-on regressions`. */
+  regression: boolean;
+}
+
+/** The comparison with a baseline run (`--baseline`, since 1.3.0). */
+export interface ChangesSection {
+  baseline: { startedAt: string; command: string; schemaVersion: string; file?: string };
+  changes: CellChange[];
+  counts: Record<ChangeKind, number>;
+  regressions: number;
 }
 
 export interface Results {
@@ -233,6 +304,8 @@ export interface Results {
   totals: Record<Status, number>;
   /** The fault catalogue's detection table, when the run included `--faults` (since 1.2.0). */
   faults?: FaultsSection;
+  /** What changed since a baseline run, when the run was given `--baseline` (since 1.3.0). */
+  changes?: ChangesSection;
 }
 
 export function groupOf(caseId: string): string {
@@ -241,7 +314,7 @@ export function groupOf(caseId: string): string {
 }
 
 export function countStatuses(cases: readonly Pick<CaseResult, 'status'>[]): Record<Status, number> {
-  const totals: Record<Status, number> = { passed: 0, failed: 0, error: 0, skipped: 0, 'not-supported': 0 };
+  const totals: Record<Status, number> = { passed: 0, failed: 0, flaky: 0, error: 0, skipped: 0, 'not-supported': 0 };
   for (const c of cases) totals[c.status] += 1;
   return totals;
 }

@@ -3,7 +3,7 @@
  * the shape of every field the writers read. Unknown fields are allowed (a newer minor version
  * may add some). Errors name the path, e.g. `cases[3].status`.
  */
-import { CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
+import { CHANGE_KINDS, CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
 
 export type Validation =
   | { ok: true; results: Results; warnings: string[] }
@@ -67,6 +67,8 @@ const check = object(
   { observedEcho: str, observedWire: str, note: str, samples: object({ total: num, ok: num }), proxyIndependent: bool },
 );
 
+const runOutcome = object({ run: num, status: oneOf(STATUSES.filter((s) => s !== 'flaky')), durationMs: num, failedRows: arrayOf(str) }, { reason: str, evidenceDir: str });
+
 const caseResult = object(
   {
     id: str,
@@ -82,7 +84,8 @@ const caseResult = object(
     evidence: arrayOf(evidence),
     durationMs: num,
   },
-  { reason: str, attempts: num, tags: arrayOf(str) },
+  // 1.3.0: the runs of a repeated case.
+  { reason: str, attempts: num, tags: arrayOf(str), runs: arrayOf(runOutcome), shownRun: num },
 );
 
 const projectInfo = object(
@@ -133,6 +136,18 @@ const faultsSection = object({
   gaps: arrayOf(object({ fault: str, mode: str, kind: oneOf(['missed', 'uncaught', 'inconclusive']), detail: str })),
 });
 
+const changesSection = object({
+  baseline: object({ startedAt: str, command: str, schemaVersion: str }, { file: str }),
+  changes: arrayOf(
+    object(
+      { kind: oneOf(CHANGE_KINDS), project: str, caseId: str, title: str, rows: arrayOf(object({ key: str }, { before: str, after: str })), regression: bool },
+      { before: status, after: status, beforeReason: str, afterReason: str },
+    ),
+  ),
+  counts: object({}),
+  regressions: num,
+});
+
 const resultsShape = object(
   {
   schemaVersion: str,
@@ -144,16 +159,16 @@ const resultsShape = object(
       host: object({ os: str, kernel: str, cpus: num, memoryGiB: num }),
       command: str,
     },
-    { kindVersion: str, kubernetesVersion: str, nodeImage: str },
+    { kindVersion: str, kubernetesVersion: str, nodeImage: str, repeat: num },
   ),
   projects: arrayOf(projectInfo),
   cases: arrayOf(caseResult),
   controls: arrayOf(controlResult),
-  // `error` arrived in 1.1.0: a 1.0.x file has no such count.
-  totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error').map((s) => [s, num])), { error: num }),
+  // `error` arrived in 1.1.0, `flaky` in 1.3.0: older files have no such count.
+  totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error' && s !== 'flaky').map((s) => [s, num])), { error: num, flaky: num }),
   },
-  // 1.2.0: the fault catalogue's detection table.
-  { faults: faultsSection },
+  // 1.2.0: the fault catalogue's detection table; 1.3.0: the comparison with a baseline.
+  { faults: faultsSection, changes: changesSection },
 );
 
 const MAX_ERRORS = 50;
@@ -197,6 +212,7 @@ export function validateResults(data: unknown): Validation {
   if (unlisted.length) warnings.push(`cases name projects missing from projects[]: ${unlisted.join(', ')}`);
   const counted = countStatuses(results.cases);
   results.totals.error ??= 0;
+  results.totals.flaky ??= 0;
   if (STATUSES.some((s) => counted[s] !== results.totals[s])) {
     warnings.push(`totals ${JSON.stringify(results.totals)} do not match the cases ${JSON.stringify(counted)}; the report shows the counted values`);
   }

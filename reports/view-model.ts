@@ -122,11 +122,16 @@ function observationsDiffer<T>(items: T[], expected: (x: T) => string, observed:
  * addresses, pod names and how requests happened to spread are left out.
  */
 export function behaviourSignature(k: Check): string {
+  const f = behaviourFacts(k);
+  return JSON.stringify([f.verdict, f.allHeld, f.roles]);
+}
+
+/** The facts behaviourSignature() compares: verdict, all judged attempts held, roles named. */
+export function behaviourFacts(k: Check): { verdict: Check['verdict']; allHeld?: boolean; roles: string[] } {
   const text = `${k.observedEcho ?? ''} ${k.observedWire ?? ''}`;
   const roles = [...new Set([...text.matchAll(/\((the client|owned by the receiving node)\)|no SYN reached an endpoint|\b(answered|drops|rejects|error)\b/g)].map((m) => m[0]))].sort();
-  const allHeld = k.samples ? k.samples.ok === k.samples.total : undefined;
   // Counts, spreads and timings differ from run to run by nature: the verdict judges them.
-  return JSON.stringify([k.verdict, allHeld, roles]);
+  return { verdict: k.verdict, ...(k.samples ? { allHeld: k.samples.ok === k.samples.total } : {}), roles };
 }
 
 function checkDiffers(ran: CaseResult[], key: string): boolean {
@@ -193,6 +198,7 @@ export function formatDuration(ms: number): string {
 export const STATUS_LABELS: Record<Status, string> = {
   passed: 'passed',
   failed: 'failed',
+  flaky: 'flaky',
   error: 'infrastructure error',
   skipped: 'skipped',
   'not-supported': 'not supported',

@@ -1,7 +1,8 @@
 /** Deploy-and-wait steps shared by cases: an app, its Service, and the facts tests need. */
 import type { CaseContext } from '../run/fixtures.ts';
 import { podsReady, readyEndpoints, serviceFact, type PodFact, type ServiceFact } from '../probes/waits.ts';
-import { service, sourceIpApp, type ServiceOpts } from './workloads.ts';
+import { service, sourceIpApp, udpEchoApp, type ServiceOpts } from './workloads.ts';
+import { UDP_ECHO_SERVER } from '../probes/udp.ts';
 import type { KObject } from '../probes/kube.ts';
 
 export interface DeployedApp {
@@ -13,6 +14,11 @@ export interface DeployedApp {
 /** `source-ip-app` (echo server on 8080) pinned to `nodes`, exposed by `svc`. */
 export async function deployEcho(ctx: CaseContext, nodes: string[], svc: Omit<ServiceOpts, 'ns' | 'selector'>): Promise<DeployedApp> {
   return deployApp(ctx, sourceIpApp(ctx.ns, ctx.images.echo, nodes), 'app=source-ip-app', nodes.length, { ...svc, selector: { app: 'source-ip-app' } });
+}
+
+/** Our UDP echo server (probes/udp.ts) on `port`/UDP, pinned to `nodes`, exposed by `svc` (ports must say protocol UDP). */
+export async function deployUdpEcho(ctx: CaseContext, nodes: string[], port: number, svc: Omit<ServiceOpts, 'ns' | 'selector'>): Promise<DeployedApp> {
+  return deployApp(ctx, udpEchoApp(ctx.ns, ctx.images.tools, UDP_ECHO_SERVER, port, nodes), 'app=udp-echo', nodes.length, { ...svc, selector: { app: 'udp-echo' } });
 }
 
 export async function deployApp(ctx: CaseContext, workload: KObject, labelSelector: string, replicas: number, svc: Omit<ServiceOpts, 'ns'>): Promise<DeployedApp> {

@@ -13,5 +13,6 @@ export const SOURCES = {
   serviceApi: { title: 'Service v1 API reference (loadBalancerSourceRanges, sessionAffinityConfig)', url: 'https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/' },
   wellKnownLabels: { title: 'Well-Known Labels: service.kubernetes.io/service-proxy-name', url: 'https://kubernetes.io/docs/reference/labels-annotations-taints/#servicekubernetesioservice-proxy-name' },
   debugService: { title: 'Debug Services (Kubernetes task: a Pod fails to reach itself via the Service IP)', url: 'https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/' },
+  serviceProtocols: { title: 'Protocols for Services (Kubernetes reference: UDP)', url: 'https://kubernetes.io/docs/reference/networking/service-protocols/' },
   metallb: { title: 'MetalLB L2 mode and externalTrafficPolicy', url: 'https://metallb.universe.tf/usage/#traffic-policies' },
 } as const satisfies Record<string, CaseSource>;

@@ -40,7 +40,7 @@ export interface DeploymentOpts {
   /** Readiness probe on the serving port (default on). The Source IP app has none, as in the docs:
    *  kubelet's probe SYNs would otherwise mix with the probes' SYNs in the endpoint's capture. */
   readiness?: boolean;
-  extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS' };
+  extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS'; command?: string[]; protocol?: 'TCP' | 'UDP' };
 }
 
 export function deployment(o: DeploymentOpts): KObject {
@@ -71,7 +71,8 @@ export function deployment(o: DeploymentOpts): KObject {
               name: o.name,
               image: o.image,
               imagePullPolicy: 'IfNotPresent',
-              ports: [{ containerPort: o.port }],
+              ...(o.extra?.command ? { command: o.extra.command } : {}),
+              ports: [{ containerPort: o.port, ...(o.extra?.protocol ? { protocol: o.extra.protocol } : {}) }],
               env: [...downwardEnv, ...(o.env ?? [])],
               ...(o.readiness === false
                 ? {}
@@ -97,6 +98,18 @@ export function deployment(o: DeploymentOpts): KObject {
 /** `source-ip-app` from the "Using Source IP" tutorial: the echo server on 8080. */
 export function sourceIpApp(ns: string, image: string, nodes?: string[]): KObject {
   return deployment({ ns, name: 'source-ip-app', image, replicas: nodes?.length ?? 1, port: 8080, nodes, spread: true, readiness: false });
+}
+
+/**
+ * `udp-echo`: our UDP echo server (probes/udp.ts) on `port`/UDP in the tools image, which has
+ * Perl; pinned to `nodes` (one replica each) or `replicas` anywhere. No readiness probe: the
+ * socket is bound before the process prints, and kubelet cannot probe UDP.
+ */
+export function udpEchoApp(ns: string, image: string, server: string, port: number, nodes?: string[]): KObject {
+  return deployment({
+    ns, name: 'udp-echo', image, replicas: nodes?.length ?? 1, port, nodes, spread: true, readiness: false,
+    extra: { command: ['perl', '-e', server, String(port)], protocol: 'UDP', terminationGracePeriodSeconds: 1 },
+  });
 }
 
 export interface ServicePort {

@@ -8,11 +8,15 @@
  *   npm run conformance -- --node-access pod  # node-side probes through a pod per node (any cluster)
  *   npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b]   # harness/cli/faults.ts
  *
- * The exit status comes from the results: non-zero for a failed or errored case outside a
- * negative control, and for a control that was missed or inconclusive (a caught one is fine).
+ *   npm run conformance -- --baseline last-night/results.json [--fail-on regressions] [--repeat 3]
+ *
+ * The exit status comes from the results (reports/exit-code.ts, docs/exit-codes.md): 1 for a
+ * proxy verdict (a failed or flaky case outside a negative control, a missed or inconclusive
+ * control; with --fail-on regressions only what got worse since the baseline), 3 when the only
+ * trouble is cells without a verdict (infrastructure errors), 2 for bad input.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
@@ -21,11 +25,11 @@ import { isProxyMode } from '../../clusters/proxy-mode.ts';
 import { IMPLEMENTATIONS } from '../implementations/index.ts';
 import { PROJECTS } from '../run/projects.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
-import { conformanceExitCode } from '../faults/detection.ts';
 import type { Results } from '../../reports/model.ts';
 import { parseNodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
+import { exitCodeFor, FailOnError, parseFailOn, type FailOn } from '../../reports/exit-code.ts';
 
-const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--keep | --keep-clusters]
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
   --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
   --kubeconfig  validate an existing cluster instead of creating kind clusters
   --implementation  declare the existing cluster's implementation (one of ${IMPLEMENTATIONS.filter((i) => !i.control).map((i) => i.name).join(', ')})
@@ -36,6 +40,10 @@ const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--
                 clusters; for --kubeconfig docker when the nodes are containers on this host, else pod)
   --samples     judged attempts per probe path after convergence (default 5)
   --grep        only cases whose id matches
+  --repeat      run each selected case N times; a cell whose runs disagree is flaky (never passed)
+  --baseline    an earlier results.json: the report gets a Changes view, the summary a changes line
+  --fail-on     what makes the exit status 1: failures (default) or regressions (needs --baseline);
+                3 means only cells without a verdict (infrastructure errors); see docs/exit-codes.md
   --keep        keep clusters and test namespaces afterwards (for debugging)
   --keep-clusters  keep the kind clusters (a later run reuses them) but remove test namespaces
   --faults      run the whole catalogue against every broken kube-proxy of clusters/faults/ (docs/fault-catalogue.md):
@@ -62,6 +70,9 @@ async function main(): Promise<number> {
         name: { type: 'string' },
         samples: { type: 'string' },
         grep: { type: 'string' },
+        repeat: { type: 'string' },
+        baseline: { type: 'string' },
+        'fail-on': { type: 'string' },
         keep: { type: 'boolean', default: false },
         'keep-clusters': { type: 'boolean', default: false },
         'node-access': { type: 'string' },
@@ -112,6 +123,33 @@ async function main(): Promise<number> {
     fail((e as Error).message);
   }
   env.KPC_NODE_ACCESS = nodeAccess;
+  let repeat = 1;
+  if (args.repeat !== undefined) {
+    repeat = Number(args.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) fail(`--repeat must be an integer from 1 to 20, not "${args.repeat}"`);
+    env.KPC_REPEAT = String(repeat);
+  }
+  let failOn: FailOn = 'failures';
+  try {
+    failOn = parseFailOn(args['fail-on']);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (failOn === 'regressions' && !args.baseline) fail('--fail-on regressions needs --baseline PATH/results.json');
+  let baseline: Results | undefined;
+  if (args.baseline) {
+    // Read before anything is created: a wrong path or another major version fails in a second.
+    const { readResults, ResultsFileError } = await import('../../reports/read.ts');
+    try {
+      const read = await readResults(args.baseline);
+      for (const w of read.warnings) console.warn(`conformance: warning: baseline ${args.baseline}: ${w}`);
+      baseline = read.results;
+    } catch (e) {
+      if (!(e instanceof ResultsFileError)) throw e;
+      console.error(`conformance: --baseline ${e.message.split('\n').join(' ')}`);
+      return 2;
+    }
+  }
   if (args.keep) env.KPC_KEEP = '1';
   if (args['keep-clusters']) env.KPC_KEEP_CLUSTERS = '1';
 
@@ -131,7 +169,7 @@ async function main(): Promise<number> {
   // Probes use docker (node exec, outside client, captures); kind clusters need our node image.
   await ensureDocker();
   if (!kubeconfig && !builtNodeImage()?.complete) fail('no complete node image is built yet: run `npm run images` first (see docs/airgapped.md)');
-  const pwArgs = ['playwright', 'test', ...(args.grep ? ['--grep', args.grep] : [])];
+  const pwArgs = ['playwright', 'test', ...(args.grep ? ['--grep', args.grep] : []), ...(repeat > 1 ? ['--repeat-each', String(repeat)] : [])];
   console.log(`conformance: running ${env.KPC_PROJECTS ?? (kubeconfig ? 'the existing cluster' : 'all projects')}; report in ${REPORT_DIR}`);
   const child = execa('npx', pwArgs, { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
   // Ctrl-C reaches Playwright through the shared process group; it tears fixtures down
@@ -144,10 +182,24 @@ async function main(): Promise<number> {
   if (existsSync(resultsFile)) {
     const { summaryLines } = await import('../../reports/summary.ts');
     const results = JSON.parse(await readFile(resultsFile, 'utf8')) as Results;
+    if (baseline) {
+      // The comparison is part of the record: results.json carries it, the views show it.
+      const { computeChanges } = await import('../../reports/changes.ts');
+      const { writeViews } = await import('../../reports/views.ts');
+      results.changes = computeChanges(baseline, results, path.resolve(args.baseline ?? ''));
+      await writeFile(resultsFile, JSON.stringify(results, null, 2));
+      await writeViews(results, REPORT_DIR);
+    }
     console.log(`\n${summaryLines(results, path.join(REPORT_DIR, 'index.html')).join('\n')}`);
     // Playwright fails on a caught control (its case failed, as it must): judge from the results.
     if (r.exitCode !== 0 && r.exitCode !== 1) return r.exitCode ?? 1;
-    return conformanceExitCode(results);
+    try {
+      return exitCodeFor(results, failOn);
+    } catch (e) {
+      if (!(e instanceof FailOnError)) throw e;
+      console.error(`conformance: ${e.message}`);
+      return 2;
+    }
   }
   console.error(`conformance: no results were written (${resultsFile} missing)`);
   return r.exitCode || 1;

@@ -1,5 +1,5 @@
 /**
- * `npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--keep-clusters] [--add-to-report]`
+ * `npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--keep-clusters] [--add-to-report]`
  *
  * Runs the whole catalogue against every fault of clusters/faults/catalogue.json on one warm
  * kind cluster per mode (harness/faults/runner.ts), writes the detection table into
@@ -20,7 +20,7 @@ import { faultsExitCode } from '../faults/detection.ts';
 import { baselineResults, FaultRunner } from '../faults/runner.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
 
-export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--keep-clusters] [--add-to-report]`;
+export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--keep-clusters] [--add-to-report]`;
 
 export async function runFaults(argv: string[]): Promise<number> {
   const { values: a } = parseArgs({
@@ -31,12 +31,15 @@ export async function runFaults(argv: string[]): Promise<number> {
       'only-faults': { type: 'string' },
       'keep-clusters': { type: 'boolean', default: false },
       'add-to-report': { type: 'boolean', default: false },
+      'fault-scope': { type: 'string', default: 'all' },
     },
     allowPositionals: false,
   });
   const modes = (a.modes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const bad = modes.filter((m) => !isProxyMode(m) || m === 'ipvs');
   if (bad.length || !modes.length) throw new Error(`--modes for faults: iptables and/or nftables (not ${bad.join(', ') || 'nothing'})`);
+  const scope = a['fault-scope'];
+  if (scope !== 'all' && scope !== 'declared') throw new Error(`--fault-scope: all (the whole catalogue per fault) or declared (only the cases that name the fault), not ${scope}`);
   await ensureDocker();
   if (!builtNodeImage()?.complete) throw new Error('no complete node image is built yet: run `npm run images -- --faults` first');
   const command = `npm run conformance -- ${argv.join(' ')}`.trim();
@@ -49,6 +52,7 @@ export async function runFaults(argv: string[]): Promise<number> {
     reportDir: REPORT_DIR,
     keepClusters: a['keep-clusters'] ?? false,
     command,
+    scope,
     log: (l) => console.log(l),
   });
   const onSignal = (sig: NodeJS.Signals) => runner.interrupt(sig);

@@ -9,6 +9,7 @@
  */
 import { rowMatcher } from '../../clusters/faults/catalogue.ts';
 import type { CaseResult, ControlResult, ControlVerdict, FaultCaseCell, FaultRun, FaultsSection, Status } from '../../reports/model.ts';
+import { exitCodeFor } from '../../reports/exit-code.ts';
 
 export interface ControlDecl {
   caseId: string;
@@ -30,6 +31,8 @@ export function judgeControl(
   const st = result.status;
   if (st === 'error') return out(st, 'inconclusive', `infrastructure error, no proxy verdict: ${result.reason ?? 'unknown'}`);
   if (st === 'skipped' || st === 'not-supported') return out(st, 'inconclusive', `the case was ${st}: ${result.reason ?? 'no reason'}`);
+  // --repeat: caught in some runs only is not a verdict on the fault.
+  if (st === 'flaky') return out(st, 'inconclusive', `flaky, the runs disagree: ${result.reason ?? ''}`);
   if (baseline && baseline.status !== 'passed') return out(st, 'inconclusive', `the case is ${baseline.status} without the fault too: it cannot tell the fault apart`);
   if (st === 'passed') return out(st, 'missed', 'the case passed');
   const patterns = decl.rows.length ? decl.rows : ['/.*/'];
@@ -95,12 +98,9 @@ export function faultsExitCode(section: Pick<FaultsSection, 'runs'>): number {
   return section.runs.length > 0 && section.runs.every((r) => r.verdict === 'caught') ? 0 : 1;
 }
 
-/** Exit status of a conformance run: failures and errors outside controls, missed/inconclusive controls. */
+/** Exit status of a conformance run with `--fail-on failures` (reports/exit-code.ts: 1 verdicts, 3 infrastructure errors only). */
 export function conformanceExitCode(r: { cases: Pick<CaseResult, 'project' | 'id' | 'status'>[]; controls: Pick<ControlResult, 'project' | 'caseId' | 'verdict' | 'caught'>[] }): number {
-  const isControl = (c: { project: string; id: string }) => r.controls.some((x) => x.project === c.project && x.caseId === c.id);
-  const bad = r.cases.filter((c) => !isControl(c) && (c.status === 'failed' || c.status === 'error'));
-  const controlsBad = r.controls.filter((c) => (c.verdict ?? (c.caught ? 'caught' : 'missed')) !== 'caught');
-  return bad.length || controlsBad.length ? 1 : 0;
+  return exitCodeFor(r, 'failures');
 }
 
 /**

@@ -25,6 +25,8 @@ export interface FaultRunOptions {
   reportDir: string;
   keepClusters: boolean;
   command: string;
+  /** `all` (default): the whole catalogue per fault; `declared`: only the cases that name the fault. */
+  scope?: 'all' | 'declared';
   /**
    * Results of a conformance run of the same catalogue with the real kube-proxy (e.g. the run
    * just before, in `npm test`): a mode it covers needs no baseline run of its own.
@@ -85,6 +87,7 @@ export class FaultRunner {
       startedAt: new Date(this.started).toISOString(),
       durationMs: Date.now() - this.started,
       modes: [...this.o.modes],
+      scope: this.o.scope ?? 'all',
       faults: faults.map((f) => ({ name: f.name, family: f.family, description: f.description, modes: [...f.modes], patch: `clusters/faults/${f.name}.patch`, catches: f.catches.map((c) => ({ ...c, rows: [...c.rows] })) })),
       baselines,
       runs,
@@ -156,7 +159,7 @@ export class FaultRunner {
     try {
       await applyFault(c.cluster, c.kubeconfig, f.name, image);
       if (this.stopping) return inconclusive('interrupted');
-      run = await this.catalogue(mode, f.name);
+      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => `suites/${k.case}.spec.ts`))] : undefined);
     } catch (e) {
       return inconclusive((e as Error).message);
     } finally {
@@ -171,8 +174,8 @@ export class FaultRunner {
     return { ...base, verdict, reason, controls, caughtBy: cases.filter((x) => x.status === 'failed').map((x) => x.id), cases: cases.map(cellOf), durationMs: Date.now() - t0 };
   }
 
-  /** The whole catalogue on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
-  private async catalogue(mode: ProxyMode, label: string): Promise<CatalogueRun> {
+  /** The whole catalogue (or only `files`) on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
+  private async catalogue(mode: ProxyMode, label: string, files?: string[]): Promise<CatalogueRun> {
     const dir = path.join(this.o.reportDir, 'faults', `${label}-${mode}`);
     await mkdir(path.dirname(dir), { recursive: true });
     const logFile = `${dir}.log`;
@@ -180,7 +183,7 @@ export class FaultRunner {
     const out = createWriteStream(logFile);
     // Cases tagged control-plane judge no proxy behaviour (DNS records, env vars, EndpointSlice
     // conditions): a broken kube-proxy cannot change their verdict, so fault runs leave them out.
-    this.child = execa('npx', ['playwright', 'test', '--grep-invert', '@control-plane'], {
+    this.child = execa('npx', ['playwright', 'test', '--grep-invert', '@control-plane', ...(files ?? [])], {
       reject: false,
       all: true,
       env: { ...process.env, KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})` },

@@ -59,13 +59,15 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
   const reach = reachOf(obs.curl);
   const expected = describeExpectation(exp);
   const echoText = reach === 'answers' ? `answered${obs.servedBy ? ` by ${obs.servedBy}` : ''}; client_address=${describeIp(obs.echoSource, facts)}` : `${reach} (curl exit ${obs.curl.exit})`;
-  const wireText = obs.wireSource === undefined ? undefined : obs.wireSource === null ? 'no SYN reached an endpoint' : `SYN at endpoint from ${describeIp(obs.wireSource, facts)}`;
+  // TCP is matched by its SYN, UDP by the datagram itself (probes/udp.ts).
+  const pkt = obs.curl.url.startsWith('udp://') ? 'datagram' : 'SYN';
+  const wireText = obs.wireSource === undefined ? undefined : obs.wireSource === null ? `no ${pkt} reached an endpoint` : `${pkt} at endpoint from ${describeIp(obs.wireSource, facts)}`;
   const base = { key, expected, observedEcho: echoText, ...(wireText ? { observedWire: wireText } : {}) };
 
   if (reach !== exp.reach) return { ...base, verdict: 'mismatch', note: `expected ${exp.reach}, got ${reach}` };
   if (exp.reach !== 'answers') {
     // A drop must not show a SYN at an endpoint either.
-    if (obs.wireSource) return { ...base, verdict: 'disagree', note: 'the client saw no answer, but a SYN reached an endpoint' };
+    if (obs.wireSource) return { ...base, verdict: 'disagree', note: `the client saw no answer, but a ${pkt} reached an endpoint` };
     return { ...base, verdict: 'ok' };
   }
   if (obs.wireSource !== undefined && obs.echoSource !== undefined && obs.wireSource !== obs.echoSource) {

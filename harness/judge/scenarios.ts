@@ -11,6 +11,7 @@ import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
 import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
+import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
@@ -48,8 +49,10 @@ export function pathLabel(p: Pick<SourceProbe, 'from' | 'url' | 'receivingNode'>
   return `${p.from.label} -> ${p.url} (via ${p.receivingNode})`;
 }
 
+/** One attempt: curl for http(s) URLs, one datagram for `udp://ip:port` (probes/udp.ts). */
 function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): () => Promise<CurlEvidence> {
   const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
+  if (p.url.startsWith('udp://')) return () => udpExchange(p.from, p.url, { timeoutSec: maxTimeSec });
   return () => curl(p.from, p.url, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
 }
 
@@ -112,12 +115,20 @@ export function wireSource(
   echo: EchoReply | undefined,
   attributable: readonly string[],
 ): string | null {
-  const toEndpoint = (r: PacketRow) => r.proto === 'tcp' && r.flags === 'S' && endpoints.some((e) => e.ip === r.dst && e.port === r.dstPort);
+  // TCP: the SYN; UDP (a `udp://` probe): the datagram itself.
+  const udp = c.url.startsWith('udp://');
+  const toEndpoint = (r: PacketRow) => (udp ? r.proto === 'udp' : r.proto === 'tcp' && r.flags === 'S') && endpoints.some((e) => e.ip === r.dst && e.port === r.dstPort);
   if (echo?.client.port) {
     const exact = rows.find((r) => toEndpoint(r) && r.src === echo.client.address && r.srcPort === echo.client.port);
     if (exact) return exact.src;
   }
   const inWindow = rows.filter((r) => attributable.includes(r.src));
+  if (udp) {
+    const from = c.startedAt / 1000;
+    const to = (c.endedAt + 1) / 1000;
+    const seen = inWindow.filter((r) => toEndpoint(r) && r.time >= from && r.time <= to);
+    return seen[seen.length - 1]?.src ?? null;
+  }
   return synSourceAtEndpoint(inWindow, endpoints, c);
 }
 
@@ -125,7 +136,9 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
   const captureNodes = sc.capture === false ? [] : [...new Set(sc.endpoints.map((e) => e.node))];
   // Only this case's endpoints: other cases run concurrently on the same nodes.
   const hosts = [...new Set(sc.endpoints.map((e) => e.ip))].map((ip) => `host ${ip}`).join(' or ');
-  const filter = `tcp and (${hosts}) and (${[...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ')}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
+  const ports = [...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ');
+  const udp = sc.probes.some((p) => p.url.startsWith('udp://'));
+  const filter = udp ? `udp and (${hosts}) and (${ports})` : `tcp and (${hosts}) and (${ports}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
   const captures: NodeCapture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];

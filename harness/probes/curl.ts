@@ -63,5 +63,7 @@ export function parseCurlOutput(stdout: string): Pick<CurlEvidence, 'body' | 'ht
 }
 
 export function answered(e: CurlEvidence): boolean {
+  // A UDP exchange (probes/udp.ts) has no HTTP status: a reply is the answer.
+  if (e.url.startsWith('udp://')) return e.exitCode === 0 && e.body !== '';
   return e.exitCode === 0 && e.httpCode !== undefined && e.httpCode < 500;
 }

@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { ExecResult, KObject, Kube } from './kube.ts';
 import { captureEvidence, captureFile, interfaceNames, tcpdumpArgs, type CaptureEvidence, type CaptureRequest, type NodeCapture } from './capture.ts';
-import type { NodeAccess, NodeShell } from './node-access.ts';
+import { nodeAccessNamespace, type NodeAccess, type NodeShell } from './node-access.ts';
 import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 
@@ -43,10 +43,6 @@ export function kubePodApi(kube: Kube): NodePodApi {
   };
 }
 
-/** Our namespace for one worker of one run (Kubernetes names: at most 63 characters). */
-export function nodeAccessNamespace(runId: string = RUN_ID, worker: string = process.env.TEST_PARALLEL_INDEX ?? '0'): string {
-  return `kpc-nodes-${runId}-w${worker}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
-}
 
 /** `node-<node>`, made a valid pod name. */
 export function nodePodName(node: string): string {

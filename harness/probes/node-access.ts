@@ -11,6 +11,7 @@
  */
 import type { NodeCapture, CaptureRequest } from './capture.ts';
 import type { Runner } from './runners.ts';
+import { RUN_ID } from '../run-id.ts';
 
 export const NODE_ACCESS_KINDS = ['docker', 'pod'] as const;
 export type NodeAccessKind = (typeof NODE_ACCESS_KINDS)[number];
@@ -41,4 +42,9 @@ export function parseNodeAccess(value: string | undefined): NodeAccessKind | 'au
   const v = (value ?? 'auto').trim();
   if (v === 'auto' || isNodeAccessKind(v)) return v;
   throw new Error(`--node-access must be docker, pod or auto, not "${v}"`);
+}
+
+/** Our namespace for one worker of one run (Kubernetes names: at most 63 characters). */
+export function nodeAccessNamespace(runId: string = RUN_ID, worker: string = process.env.TEST_PARALLEL_INDEX ?? '0'): string {
+  return `kpc-nodes-${runId}-w${worker}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
 }

@@ -7,8 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { containerRunning } from '../../clusters/docker.ts';
-import { nodeAccessNamespace } from '../probes/node-access-pod.ts';
-import type { NodeAccessKind } from '../probes/node-access.ts';
+import { nodeAccessNamespace, type NodeAccessKind } from '../probes/node-access.ts';
 
 export const PREFLIGHT_BUDGET_MS = 5_000;
 

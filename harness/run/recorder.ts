@@ -59,7 +59,9 @@ export class Recorder {
     private readonly testInfo: TestInfo,
     readonly meta: Pick<CasePayload, 'id' | 'title' | 'source' | 'project' | 'proxyMode' | 'tags'>,
   ) {
-    this.dir = path.join(REPORT_DIR, 'evidence', caseSlug(meta.project), caseSlug(meta.id));
+    // With --repeat N each run keeps its own evidence: <case>, <case>__run2, <case>__run3, ...
+    const repeat = testInfo.repeatEachIndex ?? 0;
+    this.dir = path.join(REPORT_DIR, 'evidence', caseSlug(meta.project), `${caseSlug(meta.id)}${repeat > 0 ? `__run${repeat + 1}` : ''}`);
   }
 
   expect(line: string): void {

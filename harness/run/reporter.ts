@@ -42,6 +42,7 @@ export default class ResultsReporter implements Reporter {
       notSupported: result.status === 'skipped' ? notSupported : undefined,
       durationMs: result.duration,
       attempts: result.retry + 1,
+      repeatIndex: test.repeatEachIndex,
       payload,
     });
   }
@@ -56,6 +57,7 @@ export default class ResultsReporter implements Reporter {
       durationMs: result.duration,
       command: process.env.KPC_COMMAND ?? process.argv.slice(1).join(' '),
       toolVersion: process.env.npm_package_version ?? '0.0.0',
+      repeat: Number(process.env.KPC_REPEAT ?? 1),
     });
     await mkdir(REPORT_DIR, { recursive: true });
     const file = path.join(REPORT_DIR, 'results.json');

@@ -4,6 +4,7 @@ import { countStatuses, RESULTS_SCHEMA_VERSION, type CaseResult, type ControlRes
 import type { CasePayload } from './recorder.ts';
 import { controlDecls, judgeControl } from '../faults/detection.ts';
 import { proxyModeOf, type ProjectSpec } from './projects.ts';
+import { groupRepeats } from './repeats.ts';
 
 /** One finished Playwright test, reduced to what the results need. */
 export interface FinishedTest {
@@ -18,6 +19,8 @@ export interface FinishedTest {
   notSupported?: string;
   durationMs: number;
   attempts: number;
+  /** Which run of the case this is with `--repeat N` (Playwright's repeatEachIndex, 0-based). */
+  repeatIndex?: number;
   payload?: CasePayload;
 }
 
@@ -97,11 +100,12 @@ export function buildResults(input: {
   durationMs: number;
   command: string;
   toolVersion: string;
+  /** Runs per case (`--repeat N`); the runs of one cell are combined (harness/run/repeats.ts). */
+  repeat?: number;
 }): Results {
   const runtimeOf = new Map(input.runtimes.map((r) => [r.project, r]));
   const specOf = new Map(input.specs.map((s) => [s.name, s]));
-  const cases = input.tests
-    .map((t) => toCaseResult(t, specOf.get(t.project), runtimeOf.get(t.project)))
+  const cases = groupRepeats(input.tests.map((t) => ({ cell: toCaseResult(t, specOf.get(t.project), runtimeOf.get(t.project)), run: t.repeatIndex ?? 0 })))
     .sort((a, b) => a.id.localeCompare(b.id) || a.project.localeCompare(b.project));
   const projects: ProjectInfo[] = input.specs.map((s) => {
     const rt = runtimeOf.get(s.name);
@@ -136,6 +140,7 @@ export function buildResults(input: {
       nodeImage: input.runtimes.find((r) => r.nodeImage)?.nodeImage,
       host: { os: `${os.type()} ${os.release()}`, kernel: os.release(), cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
       command: input.command,
+      ...(input.repeat && input.repeat > 1 ? { repeat: input.repeat } : {}),
     },
     projects,
     cases,

@@ -14,9 +14,9 @@
   /** @typedef {NonNullable<Ev['packets']>[number]} Packet */
 
   /** @type {Record<string, string>} */
-  const LABEL = { passed: 'passed', failed: 'failed', error: 'infrastructure error', skipped: 'skipped', 'not-supported': 'not supported' };
+  const LABEL = { passed: 'passed', failed: 'failed', flaky: 'flaky', error: 'infrastructure error', skipped: 'skipped', 'not-supported': 'not supported' };
   /** @type {Record<string, string>} */
-  const MARK = { passed: '✓', failed: '✗', error: '!', skipped: '–', 'not-supported': '∅' };
+  const MARK = { passed: '✓', failed: '✗', flaky: '≈', error: '!', skipped: '–', 'not-supported': '∅' };
   const TEXT_LIMIT = 20000;
 
   /** @type {{ columns: ClientData['columns'], byKey: Map<string, Case>, byId: Map<string, Case[]> } | undefined} */
@@ -42,7 +42,8 @@
   function safeHref(/** @type {unknown} */ href) {
     if (typeof href !== 'string') return undefined;
     if (href.startsWith('#') || /^https?:\/\//i.test(href)) return href;
-    return /^[A-Za-z0-9._~\-/+=@,]+$/.test(href) && !href.startsWith('/') ? href : undefined;
+    // Relative paths (evidence, an earlier run's report): no ':' so no scheme, not absolute.
+    return /^[A-Za-z0-9._~\-/+=@,%#]+$/.test(href) && !href.startsWith('/') ? href : undefined;
   }
 
   /**
@@ -223,6 +224,32 @@
     if (others.length) {
       view.push(h('div', { class: 'elsewhere' }, h('span', { class: 'muted' }, 'Other columns:'), ...others.map((o) => h('a', { href: caseHash(o.project, o.id) }, `${o.project} `, badge(o.status)))));
     }
+    if (c.runs?.length) {
+      view.push(h('h3', null, `Runs (${c.runs.length})`, c.shownRun ? h('span', { class: 'muted' }, ` · details below are from run ${c.shownRun}`) : ''));
+      view.push(
+        h(
+          'table',
+          { class: 'plain runs' },
+          h('thead', null, h('tr', null, ...['Run', 'Outcome', 'Why', 'Rows that failed', 'Duration', 'Evidence'].map((x) => h('th', null, x)))),
+          h(
+            'tbody',
+            null,
+            ...c.runs.map((r) =>
+              h(
+                'tr',
+                { class: r.run === c.shownRun ? 'shown' : '' },
+                h('td', { class: 'num' }, r.run),
+                h('td', null, badge(r.status)),
+                h('td', null, r.reason ?? ''),
+                h('td', null, r.failedRows.join('; ')),
+                h('td', { class: 'num' }, duration(r.durationMs)),
+                h('td', null, r.evidenceDir ? h('a', { href: `${r.evidenceDir}/` }, 'files') : ''),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
     view.push(h('div', { class: 'eo' }, h('div', null, h('h3', null, 'Expected'), c.expected), h('div', null, h('h3', null, 'Observed'), c.observed || '—')));
 
     if (c.checks.length) {
@@ -269,6 +296,45 @@
     return view;
   }
 
+  // ---- history ---------------------------------------------------------------------------
+  /** @type {Record<string, string>} */
+  const HISTORY_STATUS = { p: 'passed', f: 'failed', k: 'flaky', e: 'error', s: 'skipped', n: 'not-supported' };
+  let historyDrawn = false;
+
+  /** Draws the History view's strips from #history-data, once, when the view first opens. */
+  function drawHistory() {
+    const body = document.getElementById('history-body');
+    if (historyDrawn || !body) return;
+    historyDrawn = true;
+    /** @type {import('../html.ts').ClientHistory} */
+    const hist = JSON.parse(document.getElementById('history-data')?.textContent || '{"runs":[],"columns":[],"rows":[]}');
+    const rows = hist.rows.map((row) =>
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'row' }, h('span', { class: 'case-id' }, row.id), h('div', { class: 'muted' }, row.title)),
+        ...hist.columns.map((project, col) => {
+          const codes = row.cells[col] || '';
+          // Thousands of marks: plain createElement, attributes set directly (no data as markup).
+          const strip = document.createElement('span');
+          strip.className = 'strip';
+          [...codes].forEach((code, i) => {
+            const run = hist.runs[i];
+            const status = HISTORY_STATUS[code];
+            const href = status && (run?.current ? caseHash(project, row.id) : run?.href ? safeHref(`${run.href}${caseHash(project, row.id)}`) : undefined);
+            const mark = document.createElement(href ? 'a' : 'span');
+            mark.className = status ? `h st-${status}` : 'h none';
+            mark.title = `${run?.label ?? ''}: ${status ? LABEL[status] || status : 'not run'}`;
+            if (href) mark.setAttribute('href', href);
+            strip.append(mark);
+          });
+          return h('td', { class: row.unstable.includes(col) ? 'unstable' : '' }, strip);
+        }),
+      ),
+    );
+    body.replaceChildren(h('table', { class: 'plain history' }, h('thead', null, h('tr', null, h('th', null, 'Case'), ...hist.columns.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', null, rows)));
+  }
+
   // ---- routing ---------------------------------------------------------------------------
   const views = /** @type {HTMLElement[]} */ ([...document.querySelectorAll('main > .view')]);
   const caseView = document.getElementById('view-case');
@@ -307,7 +373,10 @@
       lastCell?.classList.add('last-visited');
       return;
     }
-    const name = hash === '#/compare' ? 'compare' : hash === '#/controls' ? 'controls' : 'matrix';
+    const named = { '#/compare': 'compare', '#/controls': 'controls', '#/changes': 'changes', '#/history': 'history' };
+    const wanted = /** @type {Record<string, string>} */ (named)[hash] ?? 'matrix';
+    const name = views.some((v) => v.dataset.view === wanted) ? wanted : 'matrix';
+    if (name === 'history') drawHistory();
     show(name);
     if (name === 'matrix') window.scrollTo(0, matrixScroll);
   }

@@ -5,9 +5,12 @@
  *   2. the cluster smoke test (iptables and nftables clusters come up and work);
  *   3. the conformance suite on every project (iptables, nftables, ipvs, the negative control),
  *      then checks the results: every control caught, every skip carries a reason;
- *   4. the fault catalogue on iptables (`npm run conformance -- --faults --modes iptables`, after
- *      `npm run images -- --faults`): fails when any fault is missed or inconclusive.
- *      KPC_E2E_FAULT_MODES=iptables,nftables widens it; KPC_E2E_FAULT_MODES=none skips it.
+ *   4. the fault catalogue on iptables (`npm run conformance -- --faults --modes iptables
+ *      --fault-scope declared`, after `npm run images -- --faults`): every fault against the
+ *      case(s) that declare they catch it; fails when any fault is missed or inconclusive.
+ *      KPC_E2E_FAULT_MODES=iptables,nftables widens the modes, KPC_E2E_FAULT_SCOPE=all runs the
+ *      whole catalogue per fault (too long for the 90-minute CI limit from a cold machine:
+ *      docs/fault-catalogue.md); KPC_E2E_FAULT_MODES=none skips it.
  * Ends with one line "e2e: N passed, N failed, N skipped" for CI.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -70,7 +73,8 @@ async function main(): Promise<void> {
     const faultModes = process.env.KPC_E2E_FAULT_MODES ?? 'iptables';
     if (faultModes !== 'none' && (await stage('fault images', 'npm', ['run', 'images', '--', '--faults']))) {
       // Adds the detection table to the conformance report; exit 1 on any missed or inconclusive fault.
-      await stage('fault catalogue', 'npm', ['run', 'conformance', '--', '--faults', '--modes', faultModes, '--add-to-report']);
+      const scope = process.env.KPC_E2E_FAULT_SCOPE ?? 'declared';
+      await stage('fault catalogue', 'npm', ['run', 'conformance', '--', '--faults', '--modes', faultModes, '--fault-scope', scope, '--add-to-report']);
     }
   }
   // Stages that failed count as failures on top of the case results.

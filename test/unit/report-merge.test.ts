@@ -12,7 +12,7 @@ test('mergeResults: one document with every column, run span and differing facts
   const m = mergeResults([a, b]);
   assert.deepEqual(m.projects.map((p) => p.name), ['iptables', 'nftables']);
   assert.equal(m.cases.length, 3);
-  assert.deepEqual(m.totals, { passed: 1, failed: 1, error: 0, skipped: 1, 'not-supported': 0 });
+  assert.deepEqual(m.totals, { passed: 1, failed: 1, flaky: 0, error: 0, skipped: 1, 'not-supported': 0 });
   assert.equal(m.run.startedAt, '2025-11-21T02:00:00.000Z');
   assert.equal(m.run.durationMs, 120_000);
   assert.equal(m.run.kubernetesVersion, 'v1.34.4');

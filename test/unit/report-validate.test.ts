@@ -44,7 +44,7 @@ test('shape errors name the path and what was expected', () => {
   delete (bad as Record<string, unknown>).controls;
   assert.deepEqual(errorsOf(bad), [
     'results.run.durationMs: expected a number, got "60s"',
-    'results.cases[0].status: expected one of passed | failed | error | skipped | not-supported, got "pass"',
+    'results.cases[0].status: expected one of passed | failed | flaky | error | skipped | not-supported, got "pass"',
     'results.cases[0].checks[0].verdict: missing',
     'results.cases[0].evidence[0].packets[0].proto: missing',
     'results.cases[0].evidence[0].packets[0].src: missing',

@@ -27,7 +27,7 @@ test('buildResults: totals, projects, and a control that was caught or missed', 
   ];
   const r = buildResults({ tests, specs, runtimes: [{ project: 'iptables', kubernetesVersion: 'v1.34.4', proxyMode: 'iptables' }], startedAt: new Date(0), durationMs: 5, command: 'npm run conformance', toolVersion: '0.1.0' });
   assert.equal(r.schemaVersion, RESULTS_SCHEMA_VERSION);
-  assert.deepEqual(r.totals, { passed: 2, failed: 1, error: 0, skipped: 0, 'not-supported': 0 });
+  assert.deepEqual(r.totals, { passed: 2, failed: 1, flaky: 0, error: 0, skipped: 0, 'not-supported': 0 });
   assert.equal(r.run.kubernetesVersion, 'v1.34.4');
   assert.deepEqual(r.controls.map((c) => [c.project, c.caseId, c.caught]), [['iptables-masquerade-all', 'source-ip/clusterip-preserves-pod-ip', true]]);
   const missed = buildResults({ tests: [{ ...tests[2]!, pwStatus: 'passed' as const, errorMessage: undefined, payload: undefined }], specs, runtimes: [], startedAt: new Date(0), durationMs: 1, command: 'x', toolVersion: '0' });
