@@ -12,8 +12,20 @@ export interface DockerExecResult {
   durationMs: number;
 }
 
+let execRefused: string | undefined;
+
+/**
+ * From now on every `dockerExec` in this process throws with `reason`: a column whose node
+ * access goes through the Kubernetes API sets it, so a stray docker exec into a node fails
+ * loudly instead of quietly using the kind-only path.
+ */
+export function refuseDockerExec(reason: string | undefined): void {
+  execRefused = reason;
+}
+
 /** `docker exec` with a time-out; a non-zero exit is returned, a time-out throws. */
 export async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<DockerExecResult> {
+  if (execRefused !== undefined) throw new Error(`docker exec ${container} refused: ${execRefused} (${cmd.join(' ')})`);
   const start = Date.now();
   const r = await execa('docker', ['exec', container, ...cmd], { reject: false, timeout: timeoutMs, stripFinalNewline: false });
   if (r.timedOut) throw new Error(`docker exec ${container} timed out after ${timeoutMs} ms: ${cmd.join(' ')}`);

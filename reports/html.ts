@@ -88,7 +88,8 @@ function header(results: Results, matrix: Matrix, diffs: Difference[], history?:
         p.skippedReason ? `<span class="tag">skipped</span> ${e(p.skippedReason)}` : '',
       ].filter(Boolean);
       const image = p.cluster.nodeImage && p.cluster.nodeImage !== run.nodeImage ? `<div class="muted">${e(p.cluster.nodeImage)}</div>` : '';
-      return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
+      const access = p.nodeAccess ? `<div class="muted node-access">node access: ${e(p.nodeAccess)}</div>` : '';
+      return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}${access}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
     })
     .join('\n');
   const caught = results.controls.filter((c) => c.caught).length + (results.faults?.runs.filter((r) => r.verdict === 'caught').length ?? 0);

@@ -104,6 +104,7 @@ function testsuite(project: ProjectInfo, cases: CaseResult[], controls: ControlR
     implementation: project.implementation,
     lbProvider: project.lbProvider,
     cluster: clusterLabel(project),
+    nodeAccess: project.nodeAccess,
     nodeImage: project.cluster.nodeImage ?? results.run.nodeImage,
     kubernetesVersion: results.run.kubernetesVersion,
     kindVersion: results.run.kindVersion,

@@ -140,6 +140,12 @@ export interface ProjectInfo {
   implementation: string;
   lbProvider: 'metallb' | 'cloud-provider-kind' | 'none' | string;
   cluster: { source: 'kind' | 'existing'; name?: string; kubeconfig?: string; nodeImage?: string };
+  /**
+   * How node-side probes (captures, rule dumps, node curl, the proxy-mode read) reached the
+   * nodes: `docker` (docker exec into kind node containers) or `pod` (a pod per node through
+   * the Kubernetes API). Absent before 1.3.0 and when the column never reached a cluster.
+   */
+  nodeAccess?: 'docker' | 'pod' | string;
   /** A negative control: a deliberately broken configuration the suite must catch. */
   control?: { description: string; mustFail: string[] };
   /** Set when the whole project could not run here (e.g. ipvs without kernel support). */

@@ -96,7 +96,8 @@ const projectInfo = object(
     lbProvider: str,
     cluster: object({ source: oneOf(['kind', 'existing']) }, { name: str, kubeconfig: str, nodeImage: str }),
   },
-  { control: object({ description: str, mustFail: arrayOf(str) }), skippedReason: str },
+  // 1.3.0: nodeAccess (docker | pod, other strings tolerated).
+  { control: object({ description: str, mustFail: arrayOf(str) }), skippedReason: str, nodeAccess: str },
 );
 
 const controlVerdict = oneOf(CONTROL_VERDICTS);

@@ -5,6 +5,7 @@
  *   npm run conformance                       # kind clusters for iptables, nftables, ipvs (+ control)
  *   npm run conformance -- --modes nftables   # only some projects
  *   npm run conformance -- --kubeconfig ~/.kube/config [--proxy-mode nftables] [--name my-proxy]
+ *   npm run conformance -- --node-access pod  # node-side probes through a pod per node (any cluster)
  *   npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b]   # harness/cli/faults.ts
  *
  *   npm run conformance -- --baseline last-night/results.json [--fail-on regressions] [--repeat 3]
@@ -25,14 +26,18 @@ import { IMPLEMENTATIONS } from '../implementations/index.ts';
 import { PROJECTS } from '../run/projects.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
 import type { Results } from '../../reports/model.ts';
+import { parseNodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
 import { exitCodeFor, FailOnError, parseFailOn, type FailOn } from '../../reports/exit-code.ts';
 
-const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
   --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
   --kubeconfig  validate an existing cluster instead of creating kind clusters
   --implementation  declare the existing cluster's implementation (one of ${IMPLEMENTATIONS.filter((i) => !i.control).map((i) => i.name).join(', ')})
   --proxy-mode  declare the existing cluster's kube-proxy mode (default: recognised from kube-proxy)
   --name        column name for the existing cluster (default: the implementation's name)
+  --node-access how node-side probes reach the nodes: docker (exec into kind node containers), pod (a
+                hostNetwork pod per node through the API, any cluster) or auto (default: docker for kind
+                clusters; for --kubeconfig docker when the nodes are containers on this host, else pod)
   --samples     judged attempts per probe path after convergence (default 5)
   --grep        only cases whose id matches
   --repeat      run each selected case N times; a cell whose runs disagree is flaky (never passed)
@@ -70,6 +75,7 @@ async function main(): Promise<number> {
         'fail-on': { type: 'string' },
         keep: { type: 'boolean', default: false },
         'keep-clusters': { type: 'boolean', default: false },
+        'node-access': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -110,6 +116,13 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < 1 || n > 100) fail(`--samples must be an integer from 1 to 100, not "${args.samples}"`);
     env.KPC_SAMPLES = String(n);
   }
+  let nodeAccess: NodeAccessKind | 'auto' = 'auto';
+  try {
+    nodeAccess = parseNodeAccess(args['node-access'] ?? process.env.KPC_NODE_ACCESS);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  env.KPC_NODE_ACCESS = nodeAccess;
   let repeat = 1;
   if (args.repeat !== undefined) {
     repeat = Number(args.repeat);
@@ -144,11 +157,12 @@ async function main(): Promise<number> {
     // Before anything is created: the kubeconfig, the API server, nodes, kube-proxy, the LB provider.
     const { preflight, PreflightFailure } = await import('../run/preflight.ts');
     try {
-      const facts = await preflight(kubeconfig, process.env.KPC_LB_PROVIDER ? { lbProvider: process.env.KPC_LB_PROVIDER } : {});
-      console.log(`conformance: preflight ok: ${facts.server}, ${facts.nodes.length} nodes, kube-proxy ${facts.kubeProxy ? `${facts.kubeProxy.namespace}/${facts.kubeProxy.name}` : 'absent'}, LoadBalancer provider ${facts.lbProvider}`);
+      const facts = await preflight(kubeconfig, { nodeAccess, ...(process.env.KPC_LB_PROVIDER ? { lbProvider: process.env.KPC_LB_PROVIDER } : {}) });
+      env.KPC_NODE_ACCESS = facts.nodeAccess;
+      console.log(`conformance: preflight ok: ${facts.server}, ${facts.nodes.length} nodes, kube-proxy ${facts.kubeProxy ? `${facts.kubeProxy.namespace}/${facts.kubeProxy.name}` : 'absent'}, LoadBalancer provider ${facts.lbProvider}, node access ${facts.nodeAccess}`);
     } catch (e) {
       if (!(e instanceof PreflightFailure)) throw e;
-      console.error(`conformance: ${e.message}`);
+      for (const line of e.lines) console.error(`conformance: ${line}`);
       return 2;
     }
   }

@@ -9,7 +9,7 @@ import type { Check, PacketRow } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
-import type { Capture, CaptureEvidence } from '../probes/capture.ts';
+import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
 import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
@@ -143,7 +143,7 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
   const ports = [...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ');
   const udp = sc.probes.some((p) => p.url.startsWith('udp://'));
   const filter = udp ? `udp and (${hosts}) and (${ports})` : `tcp and (${hosts}) and (${ports}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
-  const captures: Capture[] = captureNodes.length
+  const captures: NodeCapture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];
   const sequential = sc.probes.some((p) => p.prepare);

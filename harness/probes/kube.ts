@@ -162,6 +162,11 @@ export class Kube {
     );
   }
 
+  /** Sets (string) or removes (null) labels on a node with a JSON merge patch. */
+  async labelNode(name: string, labels: Record<string, string | null>): Promise<void> {
+    await this.objects.patch({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: labels as Record<string, string> } }, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch);
+  }
+
   async listNodes(): Promise<k8s.V1Node[]> {
     return (await this.core.listNode()).items;
   }

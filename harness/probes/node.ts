@@ -18,3 +18,21 @@ export async function reportedProxyMode(node: Runner & { node?: string }): Promi
   const r = await node.run(['curl', '-sS', '--max-time', '5', 'http://127.0.0.1:10249/proxyMode'], 15_000);
   return { node: node.node ?? node.label, reported: r.stdout.trim(), exitCode: r.exitCode };
 }
+
+export interface ConntrackEvidence {
+  node: string;
+  /** The conntrack arguments after `-L`, e.g. `-p udp --dport 53`. */
+  filter: string[];
+  /** One entry a line as conntrack prints them. */
+  entries: string[];
+  exitCode: number;
+  stderr: string;
+}
+
+/** The node's conntrack entries matching `filter` (`conntrack -L ...`), through its node access. */
+export async function conntrackEntries(node: Runner & { node?: string }, filter: string[] = []): Promise<ConntrackEvidence> {
+  const r = await node.run(['conntrack', '-L', ...filter], 15_000);
+  // conntrack prints its summary ("N flow entries have been shown") on stderr.
+  const entries = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { node: node.node ?? node.label, filter, entries, exitCode: r.exitCode, stderr: r.stderr.trim() };
+}

@@ -12,10 +12,11 @@ import { expectationFor, type Expectation, type ExpectationTable } from '../judg
 import type { RulesetEvidence } from '../probes/dataplane.ts';
 import { PROJECTS, type ProjectSpec } from './projects.ts';
 import { provisionCluster, type Provisioned } from './provision.ts';
-import { Capture } from '../probes/capture.ts';
+import type { NodeCapture } from '../probes/capture.ts';
+import type { NodeShell } from '../probes/node-access.ts';
 import type { Recorder } from './recorder.ts';
 import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
-import { ContainerRunner, PodRunner, type NodeRunner } from '../probes/runners.ts';
+import { ContainerRunner, PodRunner } from '../probes/runners.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { podsReady } from '../probes/waits.ts';
 import { clientPod, type Images } from '../apps/workloads.ts';
@@ -53,9 +54,10 @@ export interface CaseContext {
   clients(): Promise<Map<string, PodRunner>>;
   /** The outside client: a container on the nodes' Docker network, outside the cluster. */
   outside(): Promise<ContainerRunner>;
-  node(name: string): NodeRunner;
-  /** tcpdump on `node` into this case's evidence folder. */
-  capture(node: string, filter: string, name: string): Promise<Capture>;
+  /** Commands on a node, through the cluster's node access (docker exec or its pod). */
+  node(name: string): NodeShell;
+  /** tcpdump on `node` into this case's evidence folder (through the node access). */
+  capture(node: string, filter: string, name: string): Promise<NodeCapture>;
 }
 
 interface WorkerState {
@@ -136,10 +138,23 @@ export async function missingFeature(cluster: ClusterUnderTest, needs: readonly 
     switch (need) {
       case 'node-access':
       case 'capture':
-        if (reachable < cluster.nodes.length) return { reason: `needs ${need}: the nodes of ${cluster.name} are not Docker containers on this host (docker exec impossible)`, notSupported: false };
+        if (reachable < cluster.nodes.length)
+          return {
+            reason:
+              cluster.nodeAccess.kind === 'docker'
+                ? `needs ${need}: the nodes of ${cluster.name} are not Docker containers on this host (docker exec impossible); --node-access pod reaches them through the API`
+                : `needs ${need}: ${cluster.nodes.length - reachable} node(s) of ${cluster.name} cannot be reached through node access pods`,
+            notSupported: false,
+          };
         break;
       case 'outside-client':
-        if (!cluster.network) return { reason: 'needs an outside client: the nodes are not on a Docker network this host can join', notSupported: false };
+        if (!cluster.network && !cluster.hostReach?.ok)
+          return {
+            reason: cluster.hostReach
+              ? `needs an outside client: the nodes are not on a Docker network here and this host does not reach every node address (${cluster.hostReach.unreachable.join('; ')}); run from a host in the nodes' network or open the ports (docs/validating-your-proxy.md)`
+              : 'needs an outside client: the nodes are not on a Docker network this host can join',
+            notSupported: false,
+          };
         break;
       case 'loadbalancer':
         if (cluster.lbProvider === 'none') return { reason: 'needs a LoadBalancer provider: none is installed in this cluster', notSupported: false };
@@ -169,7 +184,7 @@ function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec
     expectation: (table, key) => expectationFor(table, cluster.impl, rec.meta.id, key),
     dumpDataplane(node) {
       const n = cluster.nodes.find((x) => x.name === node);
-      if (!n?.runner) throw new Error(`no docker access to node ${node}`);
+      if (!n?.runner) throw new Error(`no node access (${cluster.nodeAccess.kind}) to node ${node}`);
       return cluster.impl.dataplane.dump(n.runner);
     },
     cluster,
@@ -185,10 +200,10 @@ function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec
     outside: async () => (await (w.outside ??= startOutside(cluster, images))).runner,
     node(name) {
       const n = cluster.nodes.find((x) => x.name === name);
-      if (!n?.runner) throw new Error(`no docker access to node ${name}`);
+      if (!n?.runner) throw new Error(`no node access (${cluster.nodeAccess.kind}) to node ${name}`);
       return n.runner;
     },
-    capture: (node, filter, name) => Capture.start({ node, filter, name, dir: rec.dir, image: images.tools }),
+    capture: (node, filter, name) => cluster.nodeAccess.capture({ node, filter, name, dir: rec.dir }),
   };
 }
 
@@ -203,7 +218,18 @@ async function startClients(cluster: ClusterUnderTest, images: Images): Promise<
 }
 
 async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<{ runner: ContainerRunner; container: StartedTestContainer }> {
-  if (!cluster.network) throw new Error('no Docker network to put the outside client on');
+  if (!cluster.network) {
+    // Any other cluster: the outside client is a container on this host's network; its traffic
+    // leaves with the host's own address toward the nodes.
+    const reach = cluster.hostReach;
+    if (!reach?.ok) throw new Error('no Docker network to put the outside client on, and this host does not reach the nodes');
+    const container = await new GenericContainer(images.tools)
+      .withNetworkMode('host')
+      .withLabels({ ...runLabels('outside-client'), [RUN_LABEL]: RUN_ID })
+      .withEntrypoint(['sleep', 'infinity'])
+      .start();
+    return { runner: new ContainerRunner(`outside client on the host network (${reach.sourceIp})`, reach.sourceIp, container), container };
+  }
   const container = await new GenericContainer(images.tools)
     .withNetworkMode(cluster.network.name)
     .withAddedCapabilities('NET_ADMIN', 'NET_RAW')

@@ -2,29 +2,52 @@
  * Playwright global setup: makes sure every selected project's kind cluster exists before any
  * worker starts, so several workers of one project share one cluster (cases run concurrently
  * inside it, each in its own namespace). Returns the teardown: clusters created here are
- * deleted at the end (also after Ctrl-C), unless KPC_KEEP or KPC_KEEP_CLUSTERS keeps them.
+ * deleted at the end (also after Ctrl-C), unless KPC_KEEP or KPC_KEEP_CLUSTERS keeps them; with
+ * the pod path of node access, any node access namespace of this run still there is deleted
+ * first (workers remove their own; this catches those an interrupted worker left).
  */
 import { deleteCluster, UnsupportedHere } from '../../clusters/cluster.ts';
+import { Kube } from '../probes/kube.ts';
+import { kubePodApi, sweepNodeAccess } from '../probes/node-access-pod.ts';
 import { selectedProjects } from './projects.ts';
-import { ensureKindCluster, kindClusterName } from './provision.ts';
+import { ensureKindCluster, kindClusterName, nodeAccessKind } from './provision.ts';
+
+async function sweep(kubeconfigs: string[]): Promise<void> {
+  if (process.env.KPC_KEEP === '1') return;
+  for (const file of kubeconfigs) {
+    const left = await sweepNodeAccess(kubePodApi(new Kube(file))).catch((e: unknown) => {
+      console.error(`[teardown] looking for node access namespaces failed: ${String(e)}`);
+      return [];
+    });
+    if (left.length) console.log(`[teardown] deleted node access namespace(s) ${left.join(', ')}`);
+  }
+}
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const created: string[] = [];
+  const podPath: string[] = [];
   const keep = process.env.KPC_KEEP === '1' || process.env.KPC_KEEP_CLUSTERS === '1';
   const teardown = async () => {
+    await sweep(podPath);
     if (keep) return;
     for (const name of created) {
       console.log(`[teardown] deleting kind cluster ${name}`);
       await deleteCluster(name).catch((e: unknown) => console.error(`[teardown] deleting ${name} failed: ${String(e)}`));
     }
   };
-  if (process.env.KUBECONFIG_UNDER_TEST) return teardown;
+  const existing = process.env.KUBECONFIG_UNDER_TEST;
+  if (existing) {
+    if ((await nodeAccessKind('existing', existing).catch(() => 'docker')) === 'pod') podPath.push(existing);
+    return teardown;
+  }
+  const access = await nodeAccessKind('kind', undefined);
   try {
     for (const project of selectedProjects()) {
       if (project.implementation === 'detect') continue;
       try {
-        const r = await ensureKindCluster(project, project.implementation);
+        const r = await ensureKindCluster(project, project.implementation, access);
         if (r.created) created.push(kindClusterName(project));
+        if (access === 'pod') podPath.push(r.info.kubeconfig);
       } catch (e) {
         // The project's workers report it as unavailable (every case skipped with this reason).
         if (!(e instanceof UnsupportedHere)) throw e;

@@ -6,11 +6,50 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
+import { containerRunning } from '../../clusters/docker.ts';
+import { nodeAccessNamespace, type NodeAccessKind } from '../probes/node-access.ts';
 
 export const PREFLIGHT_BUDGET_MS = 5_000;
 
+/** What is missing, one line each (`message` joins them). */
 export class PreflightFailure extends Error {
   override name = 'PreflightFailure';
+  readonly lines: string[];
+  constructor(lines: string | string[]) {
+    const all = typeof lines === 'string' ? [lines] : lines;
+    super(all.join('\n'));
+    this.lines = all;
+  }
+}
+
+/** One right the pod path of node access needs (harness/probes/node-access-pod.ts). */
+export interface NeededRight {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  /** Absent: cluster scope. */
+  namespace?: string;
+  why: string;
+}
+
+/**
+ * The rights of the pod path: its own namespace (created and deleted per run), pods in it
+ * (created, watched until ready), exec into them (`create` for SPDY/POST, `get` for the
+ * WebSocket upgrade that @kubernetes/client-node uses).
+ */
+export function podPathRights(ns: string = nodeAccessNamespace()): NeededRight[] {
+  return [
+    { verb: 'create', resource: 'namespaces', why: 'to create its namespace for the node access pods' },
+    { verb: 'delete', resource: 'namespaces', why: 'to remove that namespace at the end' },
+    { verb: 'create', resource: 'pods', namespace: ns, why: 'to start one hostNetwork/hostPID pod per node' },
+    { verb: 'watch', resource: 'pods', namespace: ns, why: 'to wait until the node access pods are ready' },
+    { verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, why: 'to run probes in the node access pods' },
+    { verb: 'get', resource: 'pods', subresource: 'exec', namespace: ns, why: 'to run probes over a WebSocket exec' },
+  ];
+}
+
+function rightText(r: NeededRight): string {
+  return `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}${r.namespace ? ` in namespace ${r.namespace}` : ' (cluster scope)'}`;
 }
 
 export interface PreflightFacts {
@@ -19,6 +58,16 @@ export interface PreflightFacts {
   /** kube-proxy's DaemonSet, when there is one. */
   kubeProxy?: { namespace: string; name: string };
   lbProvider: 'metallb' | 'none';
+  /** The node access the run will use (auto resolved). */
+  nodeAccess: NodeAccessKind;
+}
+
+export interface PreflightOptions {
+  lbProvider?: string;
+  /** docker, pod or auto (docker when every node is a running container on this host). */
+  nodeAccess?: NodeAccessKind | 'auto';
+  /** Whether a node is a container on this host (default: docker inspect). */
+  isContainer?: (node: string) => Promise<boolean>;
 }
 
 function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -50,7 +99,7 @@ export async function loadKubeconfig(file: string): Promise<k8s.KubeConfig> {
   return kc;
 }
 
-export async function preflight(file: string, declared: { lbProvider?: string } = {}): Promise<PreflightFacts> {
+export async function preflight(file: string, declared: PreflightOptions = {}): Promise<PreflightFacts> {
   const start = Date.now();
   const left = () => Math.max(500, PREFLIGHT_BUDGET_MS - (Date.now() - start));
   const kc = await loadKubeconfig(file);
@@ -81,12 +130,48 @@ export async function preflight(file: string, declared: { lbProvider?: string } 
     if (ns) lbProvider = 'metallb';
     else if (declared.lbProvider === 'metallb') throw new PreflightFailure('KPC_LB_PROVIDER=metallb, but the cluster has no metallb-system namespace: install MetalLB or declare KPC_LB_PROVIDER=none');
   }
+  const names = nodes.map((n) => n.metadata?.name ?? '?');
+  let nodeAccess: NodeAccessKind = declared.nodeAccess === 'auto' || declared.nodeAccess === undefined ? 'docker' : declared.nodeAccess;
+  if (declared.nodeAccess === 'auto' || declared.nodeAccess === undefined) {
+    const isContainer = declared.isContainer ?? containerRunning;
+    const here = await bounded(Promise.all(names.map((n) => isContainer(n))), left(), 'looking for the nodes as containers on this host');
+    nodeAccess = here.every(Boolean) ? 'docker' : 'pod';
+  }
+  if (nodeAccess === 'pod') await checkRights(kc, podPathRights(), left);
   return {
     server,
-    nodes: nodes.map((n) => n.metadata?.name ?? '?'),
+    nodes: names,
     ...(ds ? { kubeProxy: { namespace: ds.metadata?.namespace ?? '', name: ds.metadata?.name ?? '' } } : {}),
     lbProvider,
+    nodeAccess,
   };
+}
+
+/** SelfSubjectAccessReview for every right at once; each refused one is a line of the failure. */
+async function checkRights(kc: k8s.KubeConfig, rights: NeededRight[], left: () => number): Promise<void> {
+  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+  const answers = await bounded(
+    Promise.all(
+      rights.map(async (r) => {
+        try {
+          const review = await authz.createSelfSubjectAccessReview({
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: { verb: r.verb, resource: r.resource, ...(r.subresource ? { subresource: r.subresource } : {}), ...(r.namespace ? { namespace: r.namespace } : {}) } },
+            },
+          });
+          return review.status?.allowed ? undefined : `node access pods need the right to ${rightText(r)} ${r.why}; refused${review.status?.reason ? ` (${review.status.reason})` : ''}`;
+        } catch (e) {
+          return `node access pods: cannot ask whether it may ${rightText(r)} (SelfSubjectAccessReview: ${apiMessage(e)})`;
+        }
+      }),
+    ),
+    left(),
+    'checking the rights of the node access pods (SelfSubjectAccessReview)',
+  );
+  const missing = answers.filter((a): a is string => a !== undefined);
+  if (missing.length) throw new PreflightFailure(missing);
 }
 
 function apiMessage(e: unknown): string {

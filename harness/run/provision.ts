@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
-import { containerRunning } from '../../clusters/docker.ts';
+import { containerRunning, refuseDockerExec } from '../../clusters/docker.ts';
 import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
 import { versions } from '../../clusters/kind.ts';
@@ -16,6 +16,10 @@ import type { ProjectSpec } from './projects.ts';
 import { REPORT_DIR } from './recorder.ts';
 import type { ProjectRuntime } from './results.ts';
 import { reportedProxyMode } from '../probes/node.ts';
+import { Kube } from '../probes/kube.ts';
+import { parseNodeAccess, type NodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
+import { DockerNodeAccess } from '../probes/node-access-docker.ts';
+import { kubePodApi, PodNodeAccess } from '../probes/node-access-pod.ts';
 
 export interface Provisioned {
   cluster?: ClusterUnderTest;
@@ -29,13 +33,36 @@ export function workloadImages(): Images {
   return { echo: imageFor('echoserver'), nginx: imageFor('nginx'), kuard: imageFor('kuard'), curl: imageFor('curl'), tools: imageFor('tools') };
 }
 
+/**
+ * The node access of this run (KPC_NODE_ACCESS: docker, pod or auto). `auto` is docker for
+ * kind clusters we make, and for an existing cluster docker when every node is a running
+ * container on this host, pod otherwise.
+ */
+export async function nodeAccessKind(source: 'kind' | 'existing', kubeconfig: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<NodeAccessKind> {
+  const chosen = parseNodeAccess(env.KPC_NODE_ACCESS || undefined);
+  if (chosen !== 'auto') return chosen;
+  if (source === 'kind' || !kubeconfig) return 'docker';
+  const nodes = (await new Kube(kubeconfig).listNodes()).map((n) => n.metadata?.name ?? '');
+  for (const n of nodes) if (!(await containerRunning(n))) return 'pod';
+  return nodes.length ? 'docker' : 'pod';
+}
+
+/** Makes the chosen node access; the pod path also forbids docker exec in this process. */
+export function makeNodeAccess(kind: NodeAccessKind, images: Images): (kube: Kube) => NodeAccess {
+  if (kind === 'docker') return () => new DockerNodeAccess(images.tools);
+  refuseDockerExec('this column reaches its nodes through pods (--node-access pod)');
+  return (kube) => new PodNodeAccess(kubePodApi(kube), images.tools);
+}
+
 export async function provisionCluster(project: ProjectSpec): Promise<Provisioned> {
   const images = workloadImages();
   // KPC_KEEP keeps everything (debugging); KPC_KEEP_CLUSTERS keeps only the clusters (reuse).
   const keep = process.env.KPC_KEEP === '1' || process.env.KPC_KEEP_CLUSTERS === '1';
   const existing = process.env.KUBECONFIG_UNDER_TEST;
   if (existing) {
+    const access = await nodeAccessKind('existing', existing);
     const cluster = await describeCluster({
+      nodeAccess: makeNodeAccess(access, images),
       source: 'existing',
       name: project.name,
       kubeconfig: existing,
@@ -49,15 +76,16 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
       if (!ns) cluster.lbProvider = 'none';
     }
     await writeRuntime(project, cluster);
-    return { cluster, images, release: async () => undefined };
+    return { cluster, images, release: () => cluster.nodeAccess.close() };
   }
   const impl = project.implementation;
   if (impl === 'detect') throw new Error(`project ${project.name}: "detect" needs KUBECONFIG_UNDER_TEST`);
   const name = kindClusterName(project);
+  const access = await nodeAccessKind('kind', undefined);
   let info: ClusterInfo;
   let created: boolean;
   try {
-    ({ info, created } = await ensureKindCluster(project, impl));
+    ({ info, created } = await ensureKindCluster(project, impl, access));
   } catch (e: unknown) {
     if (e instanceof UnsupportedHere) {
       await writeRuntime(project, undefined, e.message);
@@ -66,6 +94,7 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     throw e;
   }
   const cluster = await describeCluster({
+    nodeAccess: makeNodeAccess(access, images),
     source: 'kind',
     name,
     kubeconfig: info.kubeconfig,
@@ -79,6 +108,7 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     cluster,
     images,
     release: async () => {
+      await cluster.nodeAccess.close().catch((e: unknown) => console.error(`[${project.name}] removing the node access pods failed: ${String(e)}`));
       if (created && !keep) await deleteCluster(name);
     },
   };
@@ -100,7 +130,7 @@ export function kindClusterName(project: ProjectSpec, env: NodeJS.ProcessEnv = p
  * cannot run it. Several workers of one project share the cluster: the global setup creates it
  * before any worker starts (harness/run/global-setup.ts).
  */
-export async function ensureKindCluster(project: ProjectSpec, impl: Implementation): Promise<{ info: ClusterInfo; created: boolean }> {
+export async function ensureKindCluster(project: ProjectSpec, impl: Implementation, access: NodeAccessKind = 'docker'): Promise<{ info: ClusterInfo; created: boolean }> {
   const name = kindClusterName(project);
   let info = (await listClusters()).find((c) => c.name === name);
   if (info && !(await allRunning(info.nodes.map((n) => n.name)))) {
@@ -110,7 +140,10 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
     info = undefined;
   }
   if (info) {
-    if (!(await runsMode(info.nodes[0]?.name, impl.reportedMode))) {
+    // The pod path never execs into a node container: it trusts the mode recorded at creation
+    // (proxy/mode-matches then reads every node through its pod).
+    const ok = access === 'pod' ? impl.install.kubeProxy.mode === info.proxyMode : await runsMode(info.nodes[0]?.name, impl.reportedMode);
+    if (!ok) {
       throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
     }
     return { info, created: false };
@@ -155,6 +188,7 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
     proxyMode: c ? c.impl.install.kubeProxy.mode : project.implementation === 'detect' ? undefined : project.implementation.install.kubeProxy.mode,
     implementation: c?.impl.title ?? (project.implementation === 'detect' ? undefined : project.implementation.title),
     cluster: c ? { source: c.source, name: c.name, ...(c.source === 'existing' ? { kubeconfig: c.kubeconfig } : {}), nodeImage: c.nodeImage } : { source: 'kind' },
+    ...(c ? { nodeAccess: c.nodeAccess.kind } : {}),
     lbProvider: c?.lbProvider ?? project.lbProvider,
     kubernetesVersion: c?.kubernetesVersion,
     ...(c?.source === 'kind' ? { kindVersion: versions().kind } : {}),

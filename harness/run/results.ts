@@ -35,6 +35,8 @@ export interface ProjectRuntime {
   kubernetesVersion?: string;
   kindVersion?: string;
   nodeImage?: string;
+  /** docker or pod (harness/probes/node-access.ts). */
+  nodeAccess?: ProjectInfo['nodeAccess'];
   unavailable?: string;
 }
 
@@ -113,6 +115,7 @@ export function buildResults(input: {
       implementation: rt?.implementation ?? (s.implementation === 'detect' ? 'recognised at run time' : s.implementation.title),
       lbProvider: rt?.lbProvider ?? s.lbProvider,
       cluster: rt?.cluster ?? { source: 'kind' },
+      ...(rt?.nodeAccess ? { nodeAccess: rt.nodeAccess } : {}),
       ...(s.control ? { control: { description: s.control.description, mustFail: [...s.control.mustFail] } } : {}),
       ...(rt?.unavailable ? { skippedReason: rt.unavailable } : {}),
     };

@@ -30,17 +30,12 @@ defineCase({
   source: SOURCES.service,
   needs: ['capture', 'node-access', 'multi-node'],
   async run(ctx) {
-    const cp = ctx.cluster.nodes.find((n) => n.controlPlane) ?? ctx.cluster.nodes[0];
-    if (!cp) throw new Error('no node');
-    const kubectl = (args: string[]) => ctx.node(cp.name).run(['kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', ...args], 30_000);
     const w = ctx.workers.map((n) => n.name);
     const zoneOf = new Map(w.map((n, i) => [n, `kpc-zone-${i + 1}`]));
     try {
       await ctx.step(`label the workers ${ZONE_LABEL} (${[...zoneOf].map(([n, z]) => `${n}=${z}`).join(', ')})`, async () => {
-        for (const [n, z] of zoneOf) {
-          const r = await kubectl(['label', 'node', n, `${ZONE_LABEL}=${z}`, '--overwrite']);
-          if (r.exitCode !== 0) throw new Error(`kubectl label node ${n}: ${r.stderr.trim()}`);
-        }
+        // Through the API (any cluster; needs `patch nodes`), not kubectl inside a kind node.
+        for (const [n, z] of zoneOf) await ctx.kube.labelNode(n, { [ZONE_LABEL]: z });
       });
       const svc = serviceWith(ctx, { name: 'prefer-close', ports: [{ port: 80, targetPort: 8080 }] }, { trafficDistribution: 'PreferClose' });
       const app = appOf(await deployEchoBehind(ctx, [...w, ...w], [svc]), 'prefer-close');
@@ -67,7 +62,7 @@ defineCase({
       });
       await attachServiceRules(ctx, 'prefer-close', w[0] ?? '');
     } finally {
-      for (const n of zoneOf.keys()) await kubectl(['label', 'node', n, `${ZONE_LABEL}-`]).catch(() => undefined);
+      for (const n of zoneOf.keys()) await ctx.kube.labelNode(n, { [ZONE_LABEL]: null }).catch(() => undefined);
     }
   },
 });
