@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type CaseResult, type ControlResult, type ControlVerdict, type Evidence, type FaultCaseCell, type FaultsSection, type ProjectInfo, type Results, type Status } from './model.ts';
 import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref } from './escape.ts';
+import { tutorialsPill, tutorialsSection } from './tutorials-view.ts';
 import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
 
 /** What the page script receives: the cases, with link targets already checked. */
@@ -107,6 +108,7 @@ ${columnRows}
 <a href="#/matrix" data-view="matrix">Matrix</a>
 <a href="#/compare" data-view="compare">Differences <span class="pill">${diffs.length}</span></a>
 <a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${controlCount}</span></a>
+<a href="#/tutorials" data-view="tutorials">Tutorials <span class="pill">${tutorialsPill(results)}</span></a>
 </nav>
 </header>`;
 }
@@ -329,6 +331,7 @@ ${header(results, matrix, diffs)}
 ${matrixSection(results, matrix)}
 ${compareSection(results, matrix, diffs)}
 ${controlsSection(results, matrix)}
+${tutorialsSection(results)}
 <section id="view-case" class="view" data-view="case" hidden></section>
 </main>
 <footer class="foot">

@@ -3,7 +3,7 @@
  * the shape of every field the writers read. Unknown fields are allowed (a newer minor version
  * may add some). Errors name the path, e.g. `cases[3].status`.
  */
-import { CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
+import { CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, TUTORIAL_VERDICTS, type Results } from './model.ts';
 
 export type Validation =
   | { ok: true; results: Results; warnings: string[] }
@@ -132,6 +132,37 @@ const faultsSection = object({
   gaps: arrayOf(object({ fault: str, mode: str, kind: oneOf(['missed', 'uncaught', 'inconclusive']), detail: str })),
 });
 
+const tutorialVerdict = oneOf(TUTORIAL_VERDICTS);
+
+const tutorialStep = object(
+  {
+    id: str,
+    section: str,
+    sourceUrl: str,
+    command: str,
+    docsOutput: str,
+    ourOutput: str,
+    mustAgree: arrayOf(str),
+    mayDiffer: arrayOf(str),
+    verdict: tutorialVerdict,
+    reason: str,
+    cases: arrayOf(str),
+    evidence: arrayOf(evidence),
+    durationMs: num,
+  },
+  { ran: str, documented: str },
+);
+
+const tutorialsSection = object({
+  command: str,
+  runs: arrayOf(
+    object(
+      { page: str, title: str, url: str, project: str, proxyMode: str, startedAt: str, durationMs: num, verdict: tutorialVerdict, steps: arrayOf(tutorialStep) },
+      { error: str },
+    ),
+  ),
+});
+
 const resultsShape = object(
   {
   schemaVersion: str,
@@ -151,8 +182,8 @@ const resultsShape = object(
   // `error` arrived in 1.1.0: a 1.0.x file has no such count.
   totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error').map((s) => [s, num])), { error: num }),
   },
-  // 1.2.0: the fault catalogue's detection table.
-  { faults: faultsSection },
+  // 1.2.0: the fault catalogue's detection table; 1.3.0: replayed tutorials.
+  { faults: faultsSection, tutorials: tutorialsSection },
 );
 
 const MAX_ERRORS = 50;

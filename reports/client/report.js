@@ -307,7 +307,7 @@
       lastCell?.classList.add('last-visited');
       return;
     }
-    const name = hash === '#/compare' ? 'compare' : hash === '#/controls' ? 'controls' : 'matrix';
+    const name = hash === '#/compare' ? 'compare' : hash === '#/controls' ? 'controls' : hash.startsWith('#/tutorials') ? 'tutorials' : 'matrix';
     show(name);
     if (name === 'matrix') window.scrollTo(0, matrixScroll);
   }
