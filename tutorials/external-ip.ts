@@ -35,8 +35,8 @@ export const EXTERNAL_IP = defineTutorialPage<State>({
       id: 'apply-my-service',
       ...SECTION,
       command: 'kubectl apply -f my-service.yaml   # spec.externalIPs: [198.51.100.32], port 80 -> the app',
-      docsOutput: 'service/my-service created',
-      mustAgree: [sameText('service/my-service created'), fact('the Service has an endpoint on every worker', (f) => (f.endpoints === f.workers ? true : `${String(f.endpoints)} endpoints for ${String(f.workers)} workers`))],
+      docsOutput: '(no output on the page: it shows the manifest)',
+      mustAgree: [sameText('service/my-service created', "kubectl's answer: service/my-service created"), fact('the Service has an endpoint on every worker', (f) => (f.endpoints === f.workers ? true : `${String(f.endpoints)} endpoints for ${String(f.workers)} workers`))],
       mayDiffer: ['the external IP (ours: a free address on the nodes\' network)', 'the app (ours: source-ip-app on 8080, one replica per worker)'],
       cases: ['external-ip/via-every-node'],
       async run(ctx, s) {
