@@ -354,26 +354,37 @@ export const USING_SOURCE_IP = defineTutorialPage<State>({
           return bad.length ? bad.map((r) => `${r.node}: HTTP ${r.code}, localEndpoints=${r.local ?? 'n/a'}`).join('; ') : true;
         }),
       ],
-      mayDiffer: ['node names', 'the port', "the answer's form: kube-proxy answers JSON with localEndpoints; the page shows an older plain-text answer"],
+      mayDiffer: ['node names', 'the port', "the answer's form: kube-proxy answers JSON with localEndpoints; the page shows an older plain-text answer", 'where we ask: an implementation declaring no node ports on 127.0.0.1 (nftables mode) is asked on the node\'s own address'],
       cases: ['loadbalancer/health-check-node-port'],
       async run(ctx, s) {
         const pod = mustPod(s);
         const hc = s.healthCheckNodePort;
         if (!hc) throw new Error('no healthCheckNodePort');
         const nodes = [pod.node, ...ctx.workers.map((w) => w.name).filter((n) => n !== pod.node).slice(0, 1)];
-        const rows: { node: string; hasEndpoint: boolean; code: string; local?: number; body: string }[] = [];
+        const { converge } = await import('../harness/judge/converge.ts');
+        const rows: { node: string; address: string; hasEndpoint: boolean; code: string; local?: number; body: string }[] = [];
+        const notes: string[] = [];
         for (const name of nodes) {
           const runner = ctx.node(name);
-          // kube-proxy syncs the health check after the patch: wait for the expected code (converge), as the case does.
           const want = name === pod.node ? '200' : '503';
-          const { converge } = await import('../harness/judge/converge.ts');
-          const r = await ctx.step(`curl localhost:${hc}/healthz on ${name}`, () =>
-            converge(() => runner.run(['curl', '-s', '--max-time', '3', '-w', '\n%{http_code}', `http://localhost:${hc}/healthz`], 10_000), (x) => x.stdout.trim().endsWith(want), { what: `healthz ${want} on ${name}`, timeoutMs: 30_000, consecutive: 1, intervalMs: 500 }).then(
-              (c) => c.attempts[c.attempts.length - 1],
-              () => undefined,
-            ),
-          );
-          const lines = (r?.stdout ?? '').trim().split('\n');
+          const ask = (host: string) => () => runner.run(['curl', '-s', '--max-time', '3', '-w', '\n%{http_code}', `http://${host}:${hc}/healthz`], 10_000);
+          // kube-proxy syncs the health check after the patch: wait for the expected code (converge), as the case does.
+          const attempt = (host: string, timeoutMs: number) =>
+            ctx.step(`curl ${host}:${hc}/healthz on ${name}`, () =>
+              converge(ask(host), (x) => x.stdout.trim().endsWith(want), { what: `healthz ${want} on ${name}`, timeoutMs, consecutive: 1, intervalMs: 500 }).then(
+                (c) => c.last,
+                () => ask(host)(),
+              ),
+            );
+          let address = 'localhost';
+          let r = await attempt('localhost', ctx.behaviour.nodePortOnLocalhost ? 30_000 : 3_000);
+          if (!r.stdout.trim().endsWith(want) && !ctx.behaviour.nodePortOnLocalhost) {
+            // The implementation declares that node ports are not served on 127.0.0.1 (nodePortAddresses: primary).
+            address = runner.ip;
+            notes.push(`${name}: localhost:${hc} ${r.stdout.trim().split('\n').pop() || `exit ${r.exitCode}`}; ${ctx.impl.title} serves node ports on the node's own address, not 127.0.0.1 (${ctx.impl.behaviourSources.nodePortOnLocalhost}), so asked ${address}`);
+            r = await attempt(address, 30_000);
+          }
+          const lines = r.stdout.trim().split('\n');
           const code = lines.pop() ?? '';
           const body = lines.join('\n');
           let local: number | undefined;
@@ -382,14 +393,14 @@ export const USING_SOURCE_IP = defineTutorialPage<State>({
           } catch {
             local = undefined;
           }
-          rows.push({ node: name, hasEndpoint: name === pod.node, code, body, ...(local !== undefined ? { local } : {}) });
+          rows.push({ node: name, address, hasEndpoint: name === pod.node, code, body, ...(local !== undefined ? { local } : {}) });
         }
         await ctx.rec.json('healthCheckNodePort answers', rows);
         return {
-          ran: nodes.map((n) => `${n} $ curl localhost:${hc}/healthz`).join('\n'),
+          ran: rows.map((r) => `${r.node} $ curl ${r.address}:${hc}/healthz`).join('\n'),
           output: rows.map((r) => `${r.body}   # HTTP ${r.code} on ${r.node}`).join('\n'),
           facts: { rows },
-          documented: 'kube-proxy answers the health check with JSON ({"localEndpoints": N, ...}) and the HTTP status; the page shows an older plain-text answer',
+          documented: ['kube-proxy answers the health check with JSON ({"localEndpoints": N, ...}) and the HTTP status; the page shows an older plain-text answer', ...notes].join('\n'),
         };
       },
     },
