@@ -99,7 +99,8 @@ async function main(): Promise<number> {
   }
   await ensureDocker();
   if (!args.kubeconfig && !builtNodeImage()?.complete) return fail('no complete node image is built yet: run `npm run images` first (see docs/airgapped.md)');
-  const grep = chosen.map((p) => `^${tutorialTestTitle(p).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).join('|');
+  // Playwright matches --grep against the whole title path (file, title, tags): bound the page id by blanks.
+  const grep = chosen.map((p) => `(^|\\s)${tutorialTestTitle(p).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).join('|');
   console.log(`tutorial: replaying ${chosen.join(', ')} on ${env.KPC_PROJECTS ?? 'the existing cluster'}; report in ${REPORT_DIR}`);
   const child = execa('npx', ['playwright', 'test', '-c', CONFIG, '--grep', grep], { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
   // Ctrl-C reaches Playwright through the process group; its teardown removes the namespace,
