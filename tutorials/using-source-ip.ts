@@ -8,12 +8,13 @@
 import { awaitLoadBalancer, announcingNode } from '../harness/apps/lb.ts';
 import { nodeRole, podRole } from '../harness/apps/roles.ts';
 import { service, sourceIpApp } from '../harness/apps/workloads.ts';
+import { converge } from '../harness/judge/converge.ts';
 import { ANSWERS_LOCALLY_WITH_CLIENT_IP, ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS } from '../harness/judge/expectations.ts';
 import type { CaseContext } from '../harness/run/fixtures.ts';
 import type { ContainerRunner } from '../harness/probes/runners.ts';
 import { reportedProxyMode } from '../harness/probes/node.ts';
 import { podsReady, readyEndpoints, loadBalancerAddress, type PodFact } from '../harness/probes/waits.ts';
-import { deleted, done, getPodsWide } from '../harness/tutorials/kubectl.ts';
+import { deleted, done, getNodes, getPodsWide } from '../harness/tutorials/kubectl.ts';
 import { clientAddresses, column, fact, rowsHold, sameColumns, sameText } from '../harness/tutorials/match.ts';
 import { applyObjects, clientValues, expectationOf, getServicesText, sourceRequests } from '../harness/tutorials/steps.ts';
 import { defineTutorialPage, type StepOutcome } from '../harness/tutorials/types.ts';
@@ -135,7 +136,6 @@ export const USING_SOURCE_IP = defineTutorialPage<State>({
       mustAgree: [sameColumns('NAME   STATUS   ROLES   AGE   VERSION'), column('STATUS', /^Ready$/, 'every node is Ready')],
       mayDiffer: ['node names, roles (kind labels its control plane), ages, the Kubernetes version'],
       async run(ctx) {
-        const { getNodes } = await import('../harness/tutorials/kubectl.ts');
         return { output: getNodes(await ctx.kube.listNodes()) };
       },
     },
@@ -361,7 +361,6 @@ export const USING_SOURCE_IP = defineTutorialPage<State>({
         const hc = s.healthCheckNodePort;
         if (!hc) throw new Error('no healthCheckNodePort');
         const nodes = [pod.node, ...ctx.workers.map((w) => w.name).filter((n) => n !== pod.node).slice(0, 1)];
-        const { converge } = await import('../harness/judge/converge.ts');
         const rows: { node: string; address: string; hasEndpoint: boolean; code: string; local?: number; body: string }[] = [];
         const notes: string[] = [];
         for (const name of nodes) {
