@@ -144,3 +144,25 @@ test('the Tutorials view shows both outputs of a differing step, its reason, lin
   const empty = renderHtml(results([project('iptables')], []));
   assert.match(empty, /No tutorial was replayed into this report/);
 });
+
+test('a real replay renders from its fixture: every step of Using Source IP with both outputs, verdicts and case links', async () => {
+  const { readFileSync } = await import('node:fs');
+  const real = JSON.parse(readFileSync(new URL('../fixtures/results/tutorials-real/results.json', import.meta.url), 'utf8')) as ReturnType<typeof results>;
+  const v = validateResults(real);
+  assert.equal(v.ok, true, v.ok ? '' : v.errors.join('\n'));
+  const runs = real.tutorials?.runs.filter((r) => r.page === 'using-source-ip') ?? [];
+  assert.ok(runs.length >= 1, 'the fixture holds a replay of using-source-ip');
+  const html = renderHtml(real);
+  const view = html.slice(html.indexOf('<section id="view-tutorials"'), html.indexOf('<section id="view-case"'));
+  for (const run of runs) {
+    const page = TUTORIALS.find((t) => t.id === run.page);
+    assert.deepEqual(run.steps.map((s) => s.id), page?.steps.map((s) => s.id), `${run.project}: the steps of the page, in order`);
+    assert.match(view, new RegExp(`<article class="tutorial" data-page="using-source-ip" data-project="${run.project}">`));
+    for (const s of run.steps) {
+      assert.ok(view.includes(`data-step="${s.id}" data-verdict="${s.verdict}"`), `${run.project}/${s.id} shown with its verdict`);
+      if (s.ourOutput) assert.ok(view.includes(s.ourOutput.split('\n')[0]?.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;') ?? ''), `${run.project}/${s.id}: our output shown`);
+    }
+  }
+  // The real cases in the fixture are linked from the steps that cite them.
+  assert.match(view, /<a href="#\/case\/iptables\/source-ip%2Fclusterip-preserves-pod-ip">source-ip\/clusterip-preserves-pod-ip<\/a>/);
+});
