@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Imports flow one way: suites -> harness -> clusters; reports read only result types. */
+/** Imports flow one way: suites, tutorials -> harness -> clusters; reports read only result types. */
 const layer = (files, patterns, message) => ({
   files,
   rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: patterns, message, allowTypeImports: false }] }] },
@@ -20,9 +20,10 @@ export default tseslint.config(
       ],
     },
   },
-  layer(['clusters/**/*.ts'], ['**/harness/**', '**/suites/**', '**/reports/**'], 'clusters/ is the bottom layer: it imports neither harness/, suites/ nor reports/.'),
-  layer(['harness/**/*.ts'], ['**/suites/**'], 'harness/ never imports suites/.'),
-  layer(['reports/**/*.ts'], ['**/harness/**', '**/clusters/**', '**/suites/**'], 'reports/ reads only the result types in reports/model.ts.'),
+  layer(['clusters/**/*.ts'], ['**/harness/**', '**/suites/**', '**/tutorials/**', '**/reports/**'], 'clusters/ is the bottom layer: it imports neither harness/, suites/, tutorials/ nor reports/.'),
+  layer(['harness/**/*.ts'], ['**/suites/**', '**/tutorials/**'], 'harness/ never imports suites/ or tutorials/ (the pages are data on top of the harness, like the cases).'),
+  layer(['tutorials/**/*.ts'], ['**/suites/**'], 'tutorials/ sits beside suites/: pages use the harness, never the cases.'),
+  layer(['reports/**/*.ts'], ['**/harness/**', '**/clusters/**', '**/suites/**', '**/tutorials/**'], 'reports/ reads only the result types in reports/model.ts.'),
   layer(['harness/probes/**/*.ts'], ['../run/*', '../judge/*', '../apps/*', '../implementations/*', '../faults/*'], 'harness/probes/ only collects evidence: it imports clusters/ and other probes, nothing above.'),
   layer(['harness/implementations/**/*.ts'], ['../run/*', '../apps/*', '../faults/*'], 'an implementation is facts, install and dataplane: it imports probes/ (and judge/ expectations), never the runner or the apps.'),
 );

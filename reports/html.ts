@@ -13,6 +13,7 @@ import { CHANGE_KINDS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Cas
 import { CHANGE_LABELS } from './changes.ts';
 import { escapeHtml as e, jsonForScript, safeEvidenceHref, safeExternalHref, safeRelativeHref } from './escape.ts';
 import type { History } from './history.ts';
+import { tutorialsPill, tutorialsSection } from './tutorials-view.ts';
 import { buildMatrix, caseHash, clusterLabel, formatDuration, projectTotals, selectDifferences, STATUS_LABELS, type Difference, type Matrix } from './view-model.ts';
 
 /** What the page script receives: the cases, with link targets already checked. */
@@ -113,6 +114,7 @@ ${columnRows}
 <a href="#/controls" data-view="controls">Controls <span class="pill">${caught}/${controlCount}</span></a>
 ${results.changes ? `<a href="#/changes" data-view="changes">Changes <span class="pill${results.changes.regressions ? ' pill-bad' : ''}">${results.changes.changes.length}</span></a>` : ''}
 ${history ? `<a href="#/history" data-view="history">History <span class="pill">${history.runs.length}</span></a>` : ''}
+<a href="#/tutorials" data-view="tutorials">Tutorials <span class="pill">${tutorialsPill(results)}</span></a>
 </nav>
 </header>`;
 }
@@ -403,6 +405,7 @@ ${compareSection(results, matrix, diffs)}
 ${controlsSection(results, matrix)}
 ${results.changes ? changesSection(results, results.changes) : ''}
 ${extras.history ? historySection(extras.history) : ''}
+${tutorialsSection(results)}
 <section id="view-case" class="view" data-view="case" hidden></section>
 </main>
 <footer class="foot">

@@ -29,6 +29,7 @@ export function mergeResults(inputs: readonly Results[]): Results {
   const start = Math.min(...starts);
   const end = Math.max(...inputs.map((r, i) => (starts[i] ?? start) + r.run.durationMs));
   const cases = inputs.flatMap((r) => r.cases);
+  const tutorials = inputs.flatMap((r) => r.tutorials?.runs ?? []);
   const run = {
     ...first.run,
     startedAt: Number.isFinite(start) ? new Date(start).toISOString() : first.run.startedAt,
@@ -46,5 +47,6 @@ export function mergeResults(inputs: readonly Results[]): Results {
     cases,
     controls: inputs.flatMap((r) => r.controls),
     totals: countStatuses(cases),
+    ...(tutorials.length ? { tutorials: { command: distinct(inputs.map((r) => r.tutorials?.command)) ?? '', runs: tutorials } } : {}),
   };
 }

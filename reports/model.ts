@@ -306,6 +306,73 @@ export interface Results {
   faults?: FaultsSection;
   /** What changed since a baseline run, when the run was given `--baseline` (since 1.3.0). */
   changes?: ChangesSection;
+  /** Docs pages replayed step by step, the docs' output beside ours (`npm run tutorial`, since 1.3.0). */
+  tutorials?: TutorialsSection;
+}
+
+/**
+ * A step's verdict: `agrees` (every must-agree point held), `differs` (one did not, or the
+ * output differs in a way the page does not allow), `error` (the harness or the cluster failed
+ * before the step could be compared: no verdict), `skipped` (an earlier step failed).
+ */
+export const TUTORIAL_VERDICTS = ['agrees', 'differs', 'error', 'skipped'] as const;
+export type TutorialVerdict = (typeof TUTORIAL_VERDICTS)[number];
+
+/** One step of a replayed docs page (since 1.3.0). */
+export interface TutorialStepResult {
+  /** Stable within the page, e.g. `expose-clusterip`. */
+  id: string;
+  /** The page's section heading the step comes from. */
+  section: string;
+  /** Link to the section (the page URL with its anchor). */
+  sourceUrl: string;
+  /** The docs' command, as the page shows it. */
+  command: string;
+  /** The command as we ran it (our names, addresses, images), when it differs from the docs'. */
+  ran?: string;
+  /** The output the page prints (short: only what the comparison needs). */
+  docsOutput: string;
+  /** What our cluster printed for the same command. */
+  ourOutput: string;
+  /** What must agree between the two, in words. */
+  mustAgree: string[];
+  /** What may differ (addresses, names, ages), in words. */
+  mayDiffer: string[];
+  verdict: TutorialVerdict;
+  /** Why this verdict, in one or a few lines. */
+  reason: string;
+  /** A difference the page itself explains or that is expected on this column (e.g. the page shows iptables mode). */
+  documented?: string;
+  /** Case ids that cover the same behaviour (links into the matrix). */
+  cases: string[];
+  /** Evidence files of this step (echo output, captures), as in a case. */
+  evidence: Evidence[];
+  durationMs: number;
+}
+
+/** One replay of one page on one column (since 1.3.0). */
+export interface TutorialRun {
+  /** Page id, e.g. `using-source-ip` (`npm run tutorial -- <page>`). */
+  page: string;
+  title: string;
+  url: string;
+  /** The column (project) it ran on, as in `projects`. */
+  project: string;
+  proxyMode: string;
+  startedAt: string;
+  durationMs: number;
+  /** `agrees` when every step agrees (documented differences allowed); else the worst step verdict. */
+  verdict: TutorialVerdict;
+  /** Set when the replay stopped early (harness or cluster failure). */
+  error?: string;
+  steps: TutorialStepResult[];
+}
+
+export interface TutorialsSection {
+  /** The command of the latest replay. */
+  command: string;
+  /** One per (page, project); a new replay of a page on a column replaces the old one. */
+  runs: TutorialRun[];
 }
 
 export function groupOf(caseId: string): string {

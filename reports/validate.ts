@@ -3,7 +3,7 @@
  * the shape of every field the writers read. Unknown fields are allowed (a newer minor version
  * may add some). Errors name the path, e.g. `cases[3].status`.
  */
-import { CHANGE_KINDS, CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, type Results } from './model.ts';
+import { CHANGE_KINDS, CONTROL_VERDICTS, countStatuses, RESULTS_SCHEMA_VERSION, STATUSES, TUTORIAL_VERDICTS, type Results } from './model.ts';
 
 export type Validation =
   | { ok: true; results: Results; warnings: string[] }
@@ -148,6 +148,37 @@ const changesSection = object({
   regressions: num,
 });
 
+const tutorialVerdict = oneOf(TUTORIAL_VERDICTS);
+
+const tutorialStep = object(
+  {
+    id: str,
+    section: str,
+    sourceUrl: str,
+    command: str,
+    docsOutput: str,
+    ourOutput: str,
+    mustAgree: arrayOf(str),
+    mayDiffer: arrayOf(str),
+    verdict: tutorialVerdict,
+    reason: str,
+    cases: arrayOf(str),
+    evidence: arrayOf(evidence),
+    durationMs: num,
+  },
+  { ran: str, documented: str },
+);
+
+const tutorialsSection = object({
+  command: str,
+  runs: arrayOf(
+    object(
+      { page: str, title: str, url: str, project: str, proxyMode: str, startedAt: str, durationMs: num, verdict: tutorialVerdict, steps: arrayOf(tutorialStep) },
+      { error: str },
+    ),
+  ),
+});
+
 const resultsShape = object(
   {
   schemaVersion: str,
@@ -167,8 +198,8 @@ const resultsShape = object(
   // `error` arrived in 1.1.0, `flaky` in 1.3.0: older files have no such count.
   totals: object(Object.fromEntries(STATUSES.filter((s) => s !== 'error' && s !== 'flaky').map((s) => [s, num])), { error: num, flaky: num }),
   },
-  // 1.2.0: the fault catalogue's detection table; 1.3.0: the comparison with a baseline.
-  { faults: faultsSection, changes: changesSection },
+  // 1.2.0: the fault catalogue's detection table; 1.3.0: the comparison with a baseline, replayed tutorials.
+  { faults: faultsSection, changes: changesSection, tutorials: tutorialsSection },
 );
 
 const MAX_ERRORS = 50;

@@ -374,7 +374,7 @@
       return;
     }
     const named = { '#/compare': 'compare', '#/controls': 'controls', '#/changes': 'changes', '#/history': 'history' };
-    const wanted = /** @type {Record<string, string>} */ (named)[hash] ?? 'matrix';
+    const wanted = hash.startsWith('#/tutorials') ? 'tutorials' : /** @type {Record<string, string>} */ (named)[hash] ?? 'matrix';
     const name = views.some((v) => v.dataset.view === wanted) ? wanted : 'matrix';
     if (name === 'history') drawHistory();
     show(name);
