@@ -40,8 +40,8 @@ function envSec(name: string, fallback: number): number {
  * KPC_TERMINATION_GRACE_SEC / KPC_TERMINATION_PRESTOP_SEC restore longer phases.
  */
 export const TERMINATION: TerminationParams = {
-  gracePeriodSec: envSec('KPC_TERMINATION_GRACE_SEC', 30),
-  preStopSleepSec: envSec('KPC_TERMINATION_PRESTOP_SEC', 10),
+  gracePeriodSec: envSec('KPC_TERMINATION_GRACE_SEC', 40),
+  preStopSleepSec: envSec('KPC_TERMINATION_PRESTOP_SEC', 20),
   requestIntervalSec: 0.2,
   loopTailSec: 8,
   minRequestsWhileTerminating: 10,
