@@ -112,8 +112,12 @@ export async function nodeContainers(cluster: string): Promise<NodeContainer[]> 
   const ids = await execa('docker', ['ps', '-a', '-q', '--filter', `label=${CLUSTER_LABEL}=${cluster}`]);
   const list = ids.stdout.split('\n').filter(Boolean);
   if (list.length === 0) return [];
-  const r = await execa('docker', ['inspect', ...list]);
-  const raw = JSON.parse(r.stdout) as Array<{
+  // A container listed by `ps` may be gone by the time it is inspected (another run deleting
+  // its cluster): docker then prints the others and fails on that one alone. Only a failure
+  // other than "No such object" is an error.
+  const r = await execa('docker', ['inspect', ...list], { reject: false });
+  if (r.exitCode !== 0 && !/^(Error: )?No such object/im.test(r.stderr)) throw new Error(`docker inspect failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  const raw = JSON.parse(r.stdout.trim() || '[]') as Array<{
     Name: string;
     State: { Running: boolean };
     Config: { Image: string; Labels: Record<string, string> };
