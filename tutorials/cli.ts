@@ -16,7 +16,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { builtNodeImage, ensureDocker } from '../clusters/kind.ts';
 import { isProxyMode } from '../clusters/proxy-mode.ts';
 import { PROJECTS } from '../harness/run/projects.ts';
@@ -102,17 +101,19 @@ async function main(): Promise<number> {
   // Playwright matches --grep against the whole title path (file, title, tags): bound the page id by blanks.
   const grep = chosen.map((p) => `(^|\\s)${tutorialTestTitle(p).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).join('|');
   console.log(`tutorial: replaying ${chosen.join(', ')} on ${env.KPC_PROJECTS ?? 'the existing cluster'}; report in ${REPORT_DIR}`);
-  const child = execa('npx', ['playwright', 'test', '-c', CONFIG, '--grep', grep], { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
-  // Ctrl-C reaches Playwright through the process group; its teardown removes the namespace,
-  // the client pods, the outside client and clusters it created. We only wait for it.
-  const onSignal = () => console.error('\ntutorial: interrupted, waiting for cleanup…');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const r = await child;
+  // Ctrl-C / SIGTERM: one SIGINT to Playwright; its teardown removes the namespace, the client
+  // pods, the outside client and clusters it created.
+  const { PlaywrightChild } = await import('../harness/run/playwright-child.ts');
+  const r = await new PlaywrightChild({
+    tool: 'tutorial',
+    output: 'inherit',
+    env,
+    leftovers: 'Clusters it created may remain: npm run cluster -- list, then npm run cluster -- delete --name NAME',
+  }).run(['test', '-c', CONFIG, '--grep', grep]);
   const file = path.join(REPORT_DIR, 'results.json');
   if (!existsSync(file)) {
     console.error(`tutorial: no results were written (${file} missing)`);
-    return r.exitCode || 1;
+    return r.interruptedBy ? 130 : r.exitCode || 1;
   }
   const results = JSON.parse(await readFile(file, 'utf8')) as Results;
   const runs = (results.tutorials?.runs ?? []).filter((t) => chosen.includes(t.page) && Date.parse(t.startedAt) >= Date.now() - (r.durationMs ?? 0) - 1000);

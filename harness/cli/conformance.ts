@@ -19,7 +19,6 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
 import { IMPLEMENTATIONS } from '../implementations/index.ts';
@@ -169,15 +168,19 @@ async function main(): Promise<number> {
   // Probes use docker (node exec, outside client, captures); kind clusters need our node image.
   await ensureDocker();
   if (!kubeconfig && !builtNodeImage()?.complete) fail('no complete node image is built yet: run `npm run images` first (see docs/airgapped.md)');
-  const pwArgs = ['playwright', 'test', ...(args.grep ? ['--grep', args.grep] : []), ...(repeat > 1 ? ['--repeat-each', String(repeat)] : [])];
+  const pwArgs = ['test', ...(args.grep ? ['--grep', args.grep] : []), ...(repeat > 1 ? ['--repeat-each', String(repeat)] : [])];
   console.log(`conformance: running ${env.KPC_PROJECTS ?? (kubeconfig ? 'the existing cluster' : 'all projects')}; report in ${REPORT_DIR}`);
-  const child = execa('npx', pwArgs, { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
-  // Ctrl-C reaches Playwright through the shared process group; it tears fixtures down
-  // (clusters, namespaces, containers). We only wait for it.
-  const onSignal = () => console.error('\nconformance: interrupted, waiting for cleanup…');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const r = await child;
+  // Ctrl-C / SIGTERM: one SIGINT to Playwright, whose teardown removes clusters, namespaces and
+  // containers the run created, and whose reporter still writes results.json (an interrupted run).
+  const { PlaywrightChild } = await import('../run/playwright-child.ts');
+  const r = await new PlaywrightChild({
+    tool: 'conformance',
+    output: 'inherit',
+    env,
+    leftovers: kubeconfig
+      ? 'The namespaces the run created may remain: kubectl delete ns -l kpc.run'
+      : 'Clusters it created may remain: npm run cluster -- list, then npm run cluster -- delete --name NAME',
+  }).run(pwArgs);
   const resultsFile = path.join(REPORT_DIR, 'results.json');
   if (existsSync(resultsFile)) {
     const { summaryLines } = await import('../../reports/summary.ts');
@@ -191,6 +194,10 @@ async function main(): Promise<number> {
       await writeViews(results, REPORT_DIR);
     }
     console.log(`\n${summaryLines(results, path.join(REPORT_DIR, 'index.html')).join('\n')}`);
+    if (r.interruptedBy) {
+      console.error(`conformance: interrupted by ${r.interruptedBy}: the results above cover what ran before it`);
+      return 130;
+    }
     // Playwright fails on a caught control (its case failed, as it must): judge from the results.
     if (r.exitCode !== 0 && r.exitCode !== 1) return r.exitCode ?? 1;
     try {
@@ -202,7 +209,7 @@ async function main(): Promise<number> {
     }
   }
   console.error(`conformance: no results were written (${resultsFile} missing)`);
-  return r.exitCode || 1;
+  return r.interruptedBy ? 130 : r.exitCode || 1;
 }
 
 main().then((code) => process.exit(code), (e) => {

@@ -8,6 +8,7 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PlaywrightChild } from '../run/playwright-child.ts';
 import { execa } from 'execa';
 import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
 import { kpcCache } from '../../clusters/kind.ts';
@@ -56,7 +57,7 @@ function fmt(ms: number): string {
 
 export class FaultRunner {
   private stopping = false;
-  private child?: ReturnType<typeof execa>;
+  private child?: PlaywrightChild;
   private readonly started = Date.now();
 
   constructor(private readonly o: FaultRunOptions) {}
@@ -66,7 +67,7 @@ export class FaultRunner {
     if (this.stopping) return;
     this.stopping = true;
     this.o.log(`\nfaults: ${sig}: stopping after restoring kube-proxy's original image…`);
-    this.child?.kill('SIGINT');
+    this.child?.interrupt('SIGINT');
   }
 
   async run(): Promise<FaultsSection> {
@@ -183,13 +184,13 @@ export class FaultRunner {
     const out = createWriteStream(logFile);
     // Cases tagged control-plane judge no proxy behaviour (DNS records, env vars, EndpointSlice
     // conditions): a broken kube-proxy cannot change their verdict, so fault runs leave them out.
-    this.child = execa('npx', ['playwright', 'test', '--grep-invert', '@control-plane', ...(files ?? [])], {
-      reject: false,
-      all: true,
-      env: { ...process.env, KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})` },
+    this.child = new PlaywrightChild({
+      tool: 'faults',
+      output: out,
+      env: { KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})` },
+      log: this.o.log,
     });
-    this.child.all?.pipe(out);
-    const r = await this.child;
+    const r = await this.child.run(['test', '--grep-invert', '@control-plane', ...(files ?? [])]);
     this.child = undefined;
     out.end();
     const file = path.join(dir, 'results.json');
