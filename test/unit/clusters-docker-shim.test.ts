@@ -1,7 +1,7 @@
 import { test } from 'node:test';
+import { tempDir } from './tmp.ts';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -17,7 +17,7 @@ function existsDev(p: string): boolean {
 
 /** A fake `docker` that prints each argument on its own line. */
 function fakeDocker(): { dir: string; bin: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpc-shim-'));
+  const dir = tempDir('kpc-shim-');
   const bin = path.join(dir, 'docker-real');
   writeFileSync(bin, '#!/usr/bin/env bash\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
   chmodSync(bin, 0o755);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
+import { tempDir } from './tmp.ts';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILD_STEPS, type BuildStep } from '../../clusters/build/steps.ts';
 import { fillTemplate, readStamp, sourcedHelpers, splitOutputs, stepKey, writeStamp } from '../../clusters/build/step-cache.ts';
@@ -41,7 +41,7 @@ test('fillTemplate reads versions.json fields and refuses missing ones', () => {
 });
 
 test('stepKey changes with versions, script, sourced helper, inputs and dependency keys', () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kpc-steps-'));
+  const root = tempDir('kpc-steps-');
   const build = path.join(root, 'clusters', 'build');
   mkdirSync(build, { recursive: true });
   mkdirSync(path.join(root, 'in'));
@@ -62,7 +62,7 @@ test('stepKey changes with versions, script, sourced helper, inputs and dependen
 });
 
 test('stamps are written whole and read back', () => {
-  const cache = mkdtempSync(path.join(os.tmpdir(), 'kpc-cache-'));
+  const cache = tempDir('kpc-cache-');
   assert.equal(readStamp(cache, 'x'), undefined);
   writeStamp(cache, { step: 'x', key: 'abc', seconds: 1.5, finishedAt: '2026-01-01T00:00:00Z' });
   assert.equal(readStamp(cache, 'x')?.key, 'abc');

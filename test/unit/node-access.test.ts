@@ -6,10 +6,10 @@
  * none, and once a column chose it, any docker exec in the process throws.
  */
 import { test } from 'node:test';
+import { tempDir } from './tmp.ts';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { KObject } from '../../harness/probes/kube.ts';
@@ -25,7 +25,7 @@ const PCAP = new URL('../fixtures/pcap/any-sll2.pcap', import.meta.url);
 
 /** A folder of fake node tools and a fake docker that logs its arguments. */
 async function fakeTools(): Promise<{ bin: string; dockerLog: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-na-'));
+  const dir = tempDir('kpc-na-');
   const bin = path.join(dir, 'bin');
   await mkdir(bin);
   const dockerLog = path.join(dir, 'docker.log');
@@ -150,7 +150,7 @@ test('pod path: captures, rule dumps, node curl, the proxy-mode read and conntra
     assert.deepEqual(ct.entries, ['udp 17 29 src=10.244.1.2 dst=10.96.0.10 sport=5353 dport=53']);
     assert.match(ct.stderr, /1 flow entries/);
 
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-na-ev-'));
+    const dir = tempDir('kpc-na-ev-');
     const cap = await access.capture({ node: 'kpc-worker', filter: 'tcp port 8080', dir, name: 'syn-kpc-worker' });
     const ev = await cap.stop();
     assert.equal(ev.file, path.join(dir, 'syn-kpc-worker.pcap'));

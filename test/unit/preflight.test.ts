@@ -3,10 +3,10 @@
  * anything is created. The API server is a small local HTTP server answering like one.
  */
 import { test } from 'node:test';
+import { tempDir } from './tmp.ts';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { PREFLIGHT_BUDGET_MS, preflight } from '../../harness/run/preflight.ts';
@@ -36,7 +36,7 @@ async function fakeApi(routes: Routes, seen: { method: string; path: string }[] 
 }
 
 async function kubeconfigFor(server: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const dir = tempDir('kpc-pre-');
   const file = path.join(dir, 'kubeconfig');
   await writeFile(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    token: t\n`);
   return file;
@@ -70,7 +70,7 @@ test('preflight: a healthy cluster with kube-proxy and MetalLB', async () => {
 
 test('preflight: missing, unreadable and non-kubeconfig files', async () => {
   await expectFailure(preflight('/nonexistent/kubeconfig'), /^kubeconfig \/nonexistent\/kubeconfig cannot be read: ENOENT$/);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const dir = tempDir('kpc-pre-');
   const junk = path.join(dir, 'junk');
   await writeFile(junk, '\u0000\u0001 this is not yaml: [');
   await expectFailure(preflight(junk), /is not a kubeconfig/);
@@ -104,7 +104,7 @@ test('preflight: an API server that refuses, a cluster without nodes, without ku
 });
 
 test('npm run conformance -- --kubeconfig <not a kubeconfig>: one line, exit 2, within 5 s, nothing run', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+  const dir = tempDir('kpc-pre-');
   const junk = path.join(dir, 'junk');
   await writeFile(junk, 'hello: [');
   const start = Date.now();
@@ -190,7 +190,7 @@ test('preflight, pod path: an API server without SelfSubjectAccessReview, and au
 test('npm run conformance -- --kubeconfig K --node-access pod without exec rights: one line per right, exit 2, nothing run', async () => {
   const api = await fakeApi({ '/api/v1/nodes': NODES, '/apis/apps/v1/daemonsets': KUBE_PROXY, [SSAR]: accessReviews((a) => a.subresource !== 'exec') });
   try {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-pre-'));
+    const dir = tempDir('kpc-pre-');
     const r = await execa('npx', ['tsx', 'harness/cli/conformance.ts', '--kubeconfig', await kubeconfigFor(api.url), '--node-access', 'pod'], { reject: false, env: { KPC_REPORT_DIR: path.join(dir, 'report') } });
     assert.equal(r.exitCode, 2);
     const lines = r.stderr.trim().split('\n');

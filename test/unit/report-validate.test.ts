@@ -1,8 +1,8 @@
 import { test } from 'node:test';
+import { tempDir } from './tmp.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RESULTS_SCHEMA_VERSION } from '../../reports/model.ts';
@@ -63,7 +63,7 @@ test('a second result for the same case and project is an error; wrong totals a 
 });
 
 test('readResults: clear errors for a missing file, bad JSON and a wrong shape', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'kpc-report-'));
+  const dir = tempDir('kpc-report-');
   await assert.rejects(readResults(join(dir, 'nope.json')), /nope\.json: no such file \(run `npm run conformance` first/);
   await writeFile(join(dir, 'bad.json'), '{"schemaVersion": "1.0.0",');
   await assert.rejects(readResults(join(dir, 'bad.json')), /bad\.json: not valid JSON/);
@@ -83,7 +83,7 @@ test('summaryLines: one line per project, then the report path', () => {
 
 test('npm run report: re-renders index.html and junit.xml next to results.json; exit 1 on a missing file', async () => {
   const run = promisify(execFile);
-  const dir = await mkdtemp(join(tmpdir(), 'kpc-report-'));
+  const dir = tempDir('kpc-report-');
   await writeFile(join(dir, 'results.json'), await readFile(SAMPLE_RESULTS));
   const ok = await run(process.execPath, ['--import', 'tsx', 'reports/cli.ts', join(dir, 'results.json')]);
   assert.match(ok.stdout, /^nftables: +4 passed, 2 failed, 1 not supported$/m);
