@@ -189,6 +189,7 @@ export class FaultRunner {
       output: out,
       env: { KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})` },
       log: this.o.log,
+      onStop: (sig) => this.interrupt(sig),
     });
     const r = await this.child.run(['test', '--grep-invert', '@control-plane', ...(files ?? [])]);
     this.child = undefined;

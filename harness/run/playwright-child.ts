@@ -11,7 +11,13 @@
  *
  * Before this, a SIGINT sent to `npm run conformance` by a CI job or `kill` (not the terminal)
  * never reached Playwright: the run went on for an hour and wrote no results.
+ *
+ * npm (11) does not forward SIGTERM: it exits at once and leaves its script running, orphaned
+ * (measured: test/e2e/interrupt.ts, docs/exit-codes.md). So we also watch the processes that
+ * launched us (tsx, sh, npm, the shell or CI step above them): when one of them disappears,
+ * nobody is waiting for this run any more, and it stops as if it had been sent SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
@@ -32,6 +38,8 @@ export interface PlaywrightChildOptions {
   /** What a forced stop may leave behind and how to remove it, printed on the second signal. */
   leftovers?: string;
   log?: (line: string) => void;
+  /** Called once when the run is asked to stop (a signal, or our launcher exited). */
+  onStop?: (sig: NodeJS.Signals) => void;
 }
 
 export interface PlaywrightChildResult {
@@ -47,6 +55,53 @@ export function signalAction(firstAt: number | undefined, now: number, forced: b
   if (firstAt === undefined) return 'stop';
   if (now - firstAt < SIGNAL_COPY_WINDOW_MS) return 'copy';
   return forced ? 'ignore' : 'force';
+}
+
+/** Pure: the parent pid from the text of /proc/<pid>/stat (the command may hold spaces and parentheses). */
+export function parentPidFromStat(stat: string): number | undefined {
+  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(after[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+
+/** Pure: the command name (comm) from the text of /proc/<pid>/stat. */
+export function commFromStat(stat: string): string {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+}
+
+/**
+ * The processes that launched us for this run, nearest first: up to and including the nearest
+ * npm (tsx, sh, npm for `npm run conformance`), or only our parent when no npm is within `max`
+ * levels. Never what launched npm: a shell that exits after `nohup npm run conformance &` must
+ * not stop the run. Linux /proc; empty elsewhere. PID 1 is never one.
+ */
+export function launcherPids(max = 6, pid = process.pid, read: (p: number) => string = (p) => readFileSync(`/proc/${p}/stat`, 'utf8')): number[] {
+  const chain: number[] = [];
+  let cur = pid;
+  while (chain.length < max) {
+    let ppid: number | undefined;
+    let comm = '';
+    try {
+      ppid = parentPidFromStat(read(cur));
+      if (ppid && ppid !== 1) comm = commFromStat(read(ppid));
+    } catch {
+      break;
+    }
+    if (!ppid || ppid === 1) break;
+    chain.push(ppid);
+    if (/^npm\b/.test(comm)) return chain;
+    cur = ppid;
+  }
+  return chain.slice(0, 1);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class PlaywrightChild {
@@ -69,6 +124,7 @@ export class PlaywrightChild {
       this.by = sig;
       this.log(`\n${this.o.tool}: ${sig}: stopping the tests; teardown removes what the run created (signal again to force)…`);
       this.send('SIGINT');
+      this.o.onStop?.(sig);
       return;
     }
     this.forced = true;
@@ -93,6 +149,14 @@ export class PlaywrightChild {
     const onSignal = (sig: NodeJS.Signals) => this.interrupt(sig);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    const launchers = launcherPids();
+    const watch = setInterval(() => {
+      const gone = launchers.find((p) => !alive(p));
+      if (gone === undefined || this.firstAt !== undefined) return;
+      this.log(`\n${this.o.tool}: the process that launched this run (pid ${gone}) exited; stopping as on SIGTERM (npm does not forward SIGTERM)`);
+      this.interrupt('SIGTERM');
+    }, 1000);
+    watch.unref();
     try {
       const inherit = this.o.output === 'inherit';
       this.child = execa(process.execPath, [PLAYWRIGHT_CLI, ...args], {
@@ -105,6 +169,7 @@ export class PlaywrightChild {
       const r = await this.child;
       return { exitCode: r.exitCode, signal: r.signal, interruptedBy: this.by, durationMs: Date.now() - t0 };
     } finally {
+      clearInterval(watch);
       this.child = undefined;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
