@@ -13,7 +13,9 @@
  *   report   — results.json has appeared (the reporter is writing the report).
  * Left-over checks: kind clusters with the run's prefix, containers labelled with the run id,
  * tcpdump processes on the host, new /tmp/kpc-cert-* entries (the run's only temporary files); then results.json, when present, is read
- * by the same validator as `npm run report` and index.html exists. The exit status must be 130.
+ * by the same validator as `npm run report` and index.html exists. npm must exit 130 after a SIGINT;
+ * after a SIGTERM npm 11 exits at once (143) without forwarding it, and the run must notice that
+ * its launcher is gone and stop by itself (every process of the run is waited for).
  *
  * Not part of `npm test` (each point creates a cluster: about 3 minutes); bench/results keeps
  * the last run's table with its command.
@@ -92,6 +94,15 @@ async function reached(point: Point, runId: string, reportDir: string, log: () =
   }
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function once(point: Point, signal: NodeJS.Signals, n: number): Promise<Outcome> {
   const runId = `intr${n}-${Date.now().toString(36)}`;
   const prefix = `kpc-intr${n}-`;
@@ -105,6 +116,9 @@ async function once(point: Point, signal: NodeJS.Signals, n: number): Promise<Ou
   const child: ChildProcess = spawn('npm', ['run', 'conformance', '--', '--modes', a.mode, '--grep', a.grep], {
     env: { ...process.env, KPC_RUN_ID: runId, KPC_CLUSTER_PREFIX: prefix, KPC_REPORT_DIR: reportDir, KPC_KEEP: '', KPC_KEEP_CLUSTERS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: the run's processes (npm, sh, tsx, the CLI) can be waited for even
+    // after npm itself exits (npm 11 exits at once on SIGTERM and does not forward it).
+    detached: true,
   });
   const onData = (b: Buffer) => {
     text += b.toString();
@@ -134,6 +148,8 @@ async function once(point: Point, signal: NodeJS.Signals, n: number): Promise<Ou
     console.log(`[interrupt] ${point} / ${signal}: sent ${signal} to npm (pid ${child.pid}) after ${o.signalledAfterS} s`);
     const killTimer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
     o.exitCode = await exited;
+    // npm may be gone while the run it started is still cleaning up: wait for the whole group.
+    while (groupAlive(child.pid!) && Date.now() - ts < 10 * 60_000) await sleep(500);
     clearTimeout(killTimer);
     o.stoppedInS = Math.round((Date.now() - ts) / 1000);
   } else {
@@ -166,7 +182,11 @@ async function once(point: Point, signal: NodeJS.Signals, n: number): Promise<Ou
     o.report = 'no results.json (interrupted before any case ran)';
     if (point !== 'create') o.leftovers.push('no results.json although cases had run');
   }
-  o.ok = o.reached && o.exitCode === 130 && o.leftovers.length === 0;
+  // npm exits 130 after a SIGINT it passed on; on SIGTERM it dies at once (143) and the run it
+  // launched stops by itself (harness/run/playwright-child.ts): its own line says so.
+  const stoppedItself = signal === 'SIGTERM' ? /the process that launched this run \(pid \d+\) exited; stopping as on SIGTERM|SIGTERM: stopping the tests/.test(text) : true;
+  if (!stoppedItself) o.leftovers.push('the run never said it was stopping');
+  o.ok = o.reached && o.exitCode === (signal === 'SIGTERM' ? 143 : 130) && o.leftovers.length === 0;
   console.log(`[interrupt] ${point} / ${signal}: ${o.ok ? 'CLEAN' : 'NOT CLEAN'}: exit ${o.exitCode}, stopped in ${o.stoppedInS ?? '-'} s; ${o.report}${o.leftovers.length ? `; left: ${o.leftovers.join('; ')}` : ''}`);
   // Whatever the verdict, leave the machine as it was.
   for (const c of await kindClusters(prefix)) await execa(kindBinary(), ['delete', 'cluster', '--name', c], { reject: false });
