@@ -30,6 +30,21 @@ export class DockerNodeAccess implements NodeAccess {
   async close(): Promise<void> {}
 }
 
+/** Captures started in this process and not stopped yet (an interrupted case abandons its own). */
+const live = new Set<StartedTestContainer>();
+
+/**
+ * Removes every capture container this process started and did not stop: called by the case
+ * fixture's teardown, which Playwright runs when a case is interrupted (Ctrl-C, SIGTERM, a
+ * time-out) while the case's own code, which would stop them, never resumes. Returns how many.
+ */
+export async function removeAbandonedCaptures(): Promise<number> {
+  const left = [...live];
+  live.clear();
+  await Promise.all(left.map((c) => c.stop({ timeout: 1_000, remove: true }).catch(() => undefined)));
+  return left.length;
+}
+
 /** tcpdump in a container on a kind node container's network namespace (the docker path). */
 export class DockerCapture implements NodeCapture {
   private constructor(
@@ -57,11 +72,13 @@ export class DockerCapture implements NodeCapture {
       .withStartupTimeout(TIMEOUTS.captureReady)
       .withLogConsumer((s) => s.on('data', (d: Buffer) => log.push(d.toString('utf8'))))
       .start();
+    live.add(container);
     return new DockerCapture(req.node, req.filter, file, container, ifNames, log);
   }
 
   /** Stops tcpdump (SIGTERM flushes the file) and decodes what it wrote. */
   async stop(): Promise<CaptureEvidence> {
+    live.delete(this.container);
     await this.container.stop({ timeout: 5_000, remove: true });
     const buf = await readFile(this.file).catch(() => Buffer.alloc(0));
     return captureEvidence(this, buf, this.ifNames, this.log.join(''));

@@ -14,6 +14,7 @@ import { PROJECTS, type ProjectSpec } from './projects.ts';
 import { provisionCluster, type Provisioned } from './provision.ts';
 import type { NodeCapture } from '../probes/capture.ts';
 import type { NodeShell } from '../probes/node-access.ts';
+import { removeAbandonedCaptures } from '../probes/node-access-docker.ts';
 import type { Recorder } from './recorder.ts';
 import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
 import { ContainerRunner, PodRunner } from '../probes/runners.ts';
@@ -87,6 +88,7 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
       try {
         await use(state);
       } finally {
+        await removeAbandonedCaptures();
         if (state.outside) await (await state.outside.catch(() => undefined))?.container.stop().catch(() => undefined);
         if (state.clients && prov.cluster && !keep) await prov.cluster.kube.deleteNamespace(clientNamespace(), TIMEOUTS.namespaceGone).catch(() => undefined);
         await prov.release();
@@ -112,6 +114,8 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
       },
     };
     await use(fx);
+    const abandoned = await removeAbandonedCaptures();
+    if (abandoned) console.error(`[${kpcProject.name}] removed ${abandoned} capture container(s) the case did not stop (interrupted or timed out)`);
     if (ns && cluster && !keep) await cluster.kube.deleteNamespace(ns, TIMEOUTS.namespaceGone);
   },
 };
