@@ -22,6 +22,21 @@ export interface Behaviour {
 }
 export type BehaviourFact = keyof Behaviour;
 
+/**
+ * A behaviour fact that a kube-proxy release changed: releases before `since` had `before`, the
+ * implementation's `behaviour` holds the value from `since` on. A version column
+ * (harness/implementations/release.ts) declares the facts of its release, each change with the
+ * release that made it and its source (a CHANGELOG entry or PR).
+ */
+export interface ReleaseChange {
+  fact: BehaviourFact;
+  /** First release with the current value, `v1.33.0`. */
+  since: string;
+  before: boolean;
+  /** The CHANGELOG entry or PR that changed it. */
+  source: string;
+}
+
 /** How a kind cluster gets this implementation. */
 export interface KindInstall {
   /** kube-proxy's mode and any KubeProxyConfiguration fields of this implementation. */
@@ -61,6 +76,13 @@ export interface Implementation {
   /** Where each behaviour fact is documented. */
   behaviourSources: Record<BehaviourFact, string>;
   dataplane: Dataplane;
+  /** Facts that differ in older kube-proxy releases (version columns), newest change last. */
+  releaseChanges?: readonly ReleaseChange[];
+  /**
+   * The kube-proxy release a version column runs instead of the pinned one (`v1.33.13`); set by
+   * implementationAt, absent for the pinned release.
+   */
+  kubeProxyRelease?: string;
   /** caseId -> row key -> override. */
   overrides?: Record<string, Record<string, ExpectationOverride>>;
   /**
