@@ -22,12 +22,14 @@ if [ ! -f "$out/.done" ]; then
   echo "building kube-proxy $ver"
   k8s_build "$tmp_out/kube-proxy" "$(k8s_ldflags "$ver" clean "module-$ver")" k8s.io/kubernetes/cmd/kube-proxy
   k8s_check_stand_ins "$tmp_out/kube-proxy"
+  echo "${K8S_STAND_IN_NOTES# }" >"$tmp_out/stand-ins"
   "$tmp_out/kube-proxy" --version
   go_done "$ver"
 fi
 
 hash=$( (sha256sum <"$out/kube-proxy"; cat "$IMG_DIR/kube-proxy/Dockerfile") | sha256sum | cut -c1-12)
 tag="kpc.local/kube-proxy:$ver-$hash"
-kube_proxy_image "$out/kube-proxy" "$tag" "io.kpc.kube-proxy-release=$ver"
-write_pointer "$KPC_CACHE/kube-proxy-releases/$ver.json" "{\"version\":\"$ver\",\"image\":\"$tag\"}"
+stand_ins=$(cat "$out/stand-ins")
+kube_proxy_image "$out/kube-proxy" "$tag" "io.kpc.kube-proxy-release=$ver" "io.kpc.stand-ins=$stand_ins"
+write_pointer "$KPC_CACHE/kube-proxy-releases/$ver.json" "$(jq -cn --arg v "$ver" --arg i "$tag" --arg s "$stand_ins" '{version: $v, image: $i} + (if $s == "" then {} else {standIns: $s} end)')"
 echo "$tag"

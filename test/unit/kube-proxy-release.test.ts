@@ -134,3 +134,54 @@ test('the registered kube-proxy implementations declare no release change: their
     assert.deepEqual(implementationAt(impl, 'v1.31.14').behaviour, impl.behaviour, name);
   }
 });
+
+test('npm run conformance -- --kube-proxy-version: skew, an unbuilt release and --kubeconfig are refused with exit 2 before anything is created', async () => {
+  const { execa } = await import('execa');
+  const { mkdtemp } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-ver-'));
+  // An empty cache: no release is built there.
+  const env = { KPC_REPORT_DIR: path.join(dir, 'report'), KPC_CACHE: path.join(dir, 'cache') };
+  const run = (...args: string[]) => execa('npx', ['tsx', 'harness/cli/conformance.ts', ...args], { reject: false, env });
+  const [newer, unbuilt, existing, badSpec] = await Promise.all([
+    run('--modes', 'iptables', '--kube-proxy-version', 'v1.35.0'),
+    run('--modes', 'iptables,nftables', '--kube-proxy-version', 'v1.33.13,v1.32.13'),
+    run('--kubeconfig', path.join(dir, 'kc'), '--kube-proxy-version', 'v1.33.13'),
+    run('--modes', 'iptables-masquerade-all@v1.33.13'),
+  ]);
+  for (const r of [newer, unbuilt, existing, badSpec]) assert.equal(r.exitCode, 2, r.stderr);
+  assert.match(newer.stderr, /^conformance: --kube-proxy-version: kube-proxy v1\.35\.0 is newer than the API server v1\.34\.4/);
+  assert.match(unbuilt.stderr, /^conformance: kube-proxy v1\.33\.13, v1\.32\.13 are not built yet: run npm run images -- --kube-proxy-versions v1\.33\.13,v1\.32\.13/);
+  assert.match(existing.stderr, /cannot be combined with --kubeconfig/);
+  assert.match(badSpec.stderr, /only a kube-proxy column without a negative control has version columns/);
+});
+
+test('results record the kube-proxy version per column; the report and JUnit show it', async () => {
+  const { buildResults } = await import('../../harness/run/results.ts');
+  const { renderHtml } = await import('../../reports/html.ts');
+  const { renderJunit } = await import('../../reports/junit.ts');
+  const { validateResults } = await import('../../reports/validate.ts');
+  const specs = selectedProjects({ KPC_PROJECTS: 'iptables,iptables@v1.33.13' });
+  const base = { title: 'nodeport/fixed-port', pwStatus: 'passed' as const, expectedStatus: 'passed' as const, durationMs: 1, attempts: 1 };
+  const r = buildResults({
+    tests: [{ ...base, project: 'iptables' }, { ...base, project: 'iptables@v1.33' }],
+    specs,
+    runtimes: [
+      { project: 'iptables', kubernetesVersion: 'v1.34.4', kubeProxyVersion: 'v1.34.4' },
+      { project: 'iptables@v1.33', kubernetesVersion: 'v1.34.4', kubeProxyVersion: 'v1.33.13' },
+    ],
+    startedAt: new Date(0),
+    durationMs: 5,
+    command: 'npm run conformance -- --modes iptables --kube-proxy-version v1.33.13',
+    toolVersion: '0.1.0',
+  });
+  assert.deepEqual(r.projects.map((p) => [p.name, p.kubeProxyVersion, p.kubeProxyRelease]), [['iptables', 'v1.34.4', undefined], ['iptables@v1.33', 'v1.33.13', 'v1.33.13']]);
+  assert.equal(r.projects[1]?.implementation, 'kube-proxy (iptables mode), kube-proxy v1.33.13');
+  const v = validateResults(r);
+  assert.ok(v.ok, JSON.stringify(v));
+  const html = renderHtml(r);
+  assert.match(html, /<span class="col-name">iptables@v1\.33<\/span>.*?<span class="col-sub kube-proxy-version release">kube-proxy v1\.33\.13<\/span>/s);
+  assert.match(html, /<span class="col-sub kube-proxy-version">kube-proxy v1\.34\.4<\/span>/);
+  assert.match(renderJunit(r), /<property name="kubeProxyRelease" value="v1\.33\.13"/);
+});
