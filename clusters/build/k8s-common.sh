@@ -74,7 +74,8 @@ k8s_check_stand_ins() {
 k8s_ldflags() {
   local ver="$1" minor pkg=k8s.io/component-base/version
   minor=$(echo "$ver" | cut -d. -f2)
-  echo "-s -w -X $pkg.gitVersion=$ver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=$2 -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit=$3"
+  echo "-s -w -X $pkg.gitVersion=$ver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=$2 -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit=$3" \
+    "-X k8s.io/client-go/pkg/version.gitVersion=$ver -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 }
 
 # k8s_build OUT LDFLAGS PKG [go build flags...]: the build flags every Kubernetes binary here uses.
