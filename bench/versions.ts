@@ -6,7 +6,8 @@
  * bench/results/versions.json with the command and machine; earlier entries of other commands
  * are kept under `runs`.
  *
- *   npx tsx bench/versions.ts --modes iptables --releases v1.33.13
+ *   npx tsx bench/versions.ts --modes iptables@v1.33.13                 # one version column
+ *   npx tsx bench/versions.ts --modes iptables --releases v1.33.13      # iptables and iptables@v1.33
  *   KPC_REPORT_DIR=/tmp/ver-report KPC_CLUSTER_PREFIX=kpc-ver- npx tsx bench/versions.ts --modes iptables,nftables --releases v1.33.13,v1.32.13
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,14 +22,16 @@ import type { Results } from '../reports/model.ts';
 const { values: opts } = parseArgs({
   options: {
     modes: { type: 'string', default: 'iptables' },
-    releases: { type: 'string', default: 'v1.33.13' },
+    releases: { type: 'string', default: '' },
     grep: { type: 'string' },
   },
 });
 const out = path.resolve('bench/results/versions.json');
 const reportDir = path.resolve(process.env.KPC_REPORT_DIR ?? 'out/report');
 const releases = opts.releases.split(',').map((s) => s.trim()).filter(Boolean);
-const args = ['run', 'conformance', '--', '--modes', opts.modes, '--kube-proxy-version', releases.join(','), ...(opts.grep ? ['--grep', opts.grep] : [])];
+const args = ['run', 'conformance', '--', '--modes', opts.modes, ...(releases.length ? ['--kube-proxy-version', releases.join(',')] : []), ...(opts.grep ? ['--grep', opts.grep] : [])];
+// Releases named in column specs (iptables@v1.33.13) count too.
+for (const m of opts.modes.split(',')) if (m.includes('@') && !releases.includes(m.split('@')[1]!)) releases.push(m.split('@')[1]!);
 
 const started = Date.now();
 const r = await execa('npm', args, { stdio: 'inherit', reject: false });
@@ -58,7 +61,7 @@ const builds = Object.fromEntries(
   }),
 );
 const entry = {
-  command: `npx tsx bench/versions.ts --modes ${opts.modes} --releases ${releases.join(',')}${opts.grep ? ` --grep ${opts.grep}` : ''}`,
+  command: `npx tsx bench/versions.ts --modes ${opts.modes}${opts.releases ? ` --releases ${opts.releases}` : ''}${opts.grep ? ` --grep ${opts.grep}` : ''}`,
   runs: `npm ${args.join(' ')}`,
   env: { KPC_REPORT_DIR: process.env.KPC_REPORT_DIR, KPC_CLUSTER_PREFIX: process.env.KPC_CLUSTER_PREFIX, KPC_WORKERS: process.env.KPC_WORKERS ?? '2' },
   measuredAt: new Date().toISOString(),
