@@ -110,7 +110,7 @@ export async function runningKubeProxyVersions(kubeconfig: string): Promise<Map<
   };
   const out = new Map<string, string>();
   for (const p of pods.items.filter((x) => !x.metadata.deletionTimestamp && x.status?.phase === 'Running')) {
-    const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'exec', p.metadata.name, '-c', 'kube-proxy', '--', 'kube-proxy', '--version'], { reject: false });
+    const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'exec', p.metadata.name, '-c', 'kube-proxy', '--', 'kube-proxy', '--version'], { reject: false, timeout: 30_000 });
     out.set(p.metadata.name, parseVersionOutput(r.stdout) ?? `unreadable (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`);
   }
   return out;

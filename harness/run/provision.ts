@@ -220,7 +220,7 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
     ...(c ? { nodeAccess: c.nodeAccess.kind } : {}),
     lbProvider: c?.lbProvider ?? project.lbProvider,
     kubernetesVersion: c?.kubernetesVersion,
-    ...(c ? { kubeProxyVersion: (await kubeProxyVersion(c.kubeconfig)) ?? c.impl.kubeProxyRelease } : {}),
+    ...(c ? { kubeProxyVersion: await kubeProxyVersion(c.kubeconfig) } : {}),
     ...(c?.source === 'kind' ? { kindVersion: versions().kind } : {}),
     nodeImage: c?.nodeImage,
     ...(unavailable ? { unavailable } : {}),
