@@ -54,10 +54,10 @@ export async function loadImageIntoNodes(cluster: string, image: string): Promis
   }
 }
 
-async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>): Promise<void> {
+async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>, initContainers?: object[]): Promise<void> {
   const patch = {
     metadata: { annotations },
-    spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }] } } },
+    spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }], ...(initContainers ? { initContainers } : {}) } } },
   };
   await kubectl(kubeconfig, ['-n', 'kube-system', 'patch', 'daemonset', 'kube-proxy', '--type', 'strategic', '-p', JSON.stringify(patch)]);
 }
@@ -84,10 +84,31 @@ export async function waitHealthy(cluster: string, kubeconfig: string, image: st
 }
 
 /** Imports `image` into every node, puts it into the DaemonSet, waits until it runs healthy everywhere. */
-export async function swapImage(cluster: string, kubeconfig: string, image: string, annotations: Record<string, string | null>): Promise<void> {
+export async function swapImage(cluster: string, kubeconfig: string, image: string, annotations: Record<string, string | null>, initContainers?: object[]): Promise<void> {
   await loadImageIntoNodes(cluster, image);
-  await setImage(kubeconfig, image, annotations);
+  await setImage(kubeconfig, image, annotations, initContainers);
   await waitHealthy(cluster, kubeconfig, image);
+}
+
+/**
+ * An init container that removes every rule kube-proxy left on the node (`kube-proxy
+ * --cleanup` of the image about to run: iptables, ipvs and nftables alike) before it starts.
+ * Another release does not know every chain the previous one made: v1.32's nftables proxier
+ * flushes only its own base chains, so v1.34's `filter-prerouting-pre-dnat` would stay hooked
+ * in. Its exit status is ignored: the ipvs part fails on kernels without IP_VS after the
+ * iptables and nftables parts have run.
+ */
+export function cleanupInitContainer(image: string): object {
+  return {
+    name: 'kpc-clean-dataplane',
+    image,
+    command: ['/bin/sh', '-c', 'kube-proxy --cleanup --v=2 2>&1 | tail -n 20; exit 0'],
+    securityContext: { privileged: true },
+    volumeMounts: [
+      { name: 'xtables-lock', mountPath: '/run/xtables.lock' },
+      { name: 'lib-modules', mountPath: '/lib/modules', readOnly: true },
+    ],
+  };
 }
 
 /** Switches kube-proxy to a fault image and waits until it runs healthy on every node. */
@@ -124,7 +145,7 @@ export async function runningKubeProxyVersions(kubeconfig: string): Promise<Map<
 export async function useKubeProxyRelease(cluster: string, kubeconfig: string, version: string, image: string): Promise<string> {
   const ds = await readDs(kubeconfig);
   if (ds.image !== image) {
-    await swapImage(cluster, kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? ds.image, [RELEASE_ANNOTATION]: version });
+    await swapImage(cluster, kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? ds.image, [RELEASE_ANNOTATION]: version }, [cleanupInitContainer(image)]);
   }
   const seen = await runningKubeProxyVersions(kubeconfig);
   const wrong = [...seen].filter(([, v]) => v !== version);

@@ -8,7 +8,7 @@ import { implementationByName } from '../../harness/implementations/index.ts';
 import { expectationFor, ANSWERS, REJECTS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { PROJECTS, projectsFromSpecs, selectedProjects, versionable, withReleases } from '../../harness/run/projects.ts';
 import { kindClusterName } from '../../harness/run/provision.ts';
-import { parseVersionOutput } from '../../harness/faults/daemonset.ts';
+import { cleanupInitContainer, parseVersionOutput } from '../../harness/faults/daemonset.ts';
 import { toyProxy } from '../fixtures/implementations/toy-proxy.ts';
 import type { Implementation } from '../../harness/implementations/types.ts';
 
@@ -82,6 +82,15 @@ test('the project list: --modes plus --kube-proxy-version gives plain columns, t
   // The kind cluster of a version column: [a-z0-9-] only.
   const [p] = selectedProjects({ KPC_PROJECTS: 'nftables@v1.32.13' });
   assert.equal(kindClusterName(p!, { KPC_CLUSTER_PREFIX: 'kpc-ver-' }), 'kpc-ver-nftables-v1-32');
+});
+
+test('the swap cleans the previous release\'s rules first: kube-proxy --cleanup of the new image, exit status ignored', () => {
+  const c = cleanupInitContainer('kpc.local/kube-proxy:v1.32.13-x') as { image: string; command: string[]; securityContext: object; volumeMounts: { name: string }[] };
+  assert.equal(c.image, 'kpc.local/kube-proxy:v1.32.13-x');
+  assert.match(c.command.join(' '), /kube-proxy --cleanup .*exit 0$/);
+  assert.deepEqual(c.securityContext, { privileged: true });
+  // The volumes of kubeadm's kube-proxy DaemonSet.
+  assert.deepEqual(c.volumeMounts.map((m) => m.name), ['xtables-lock', 'lib-modules']);
 });
 
 test('kube-proxy --version output is read back as the release', () => {
