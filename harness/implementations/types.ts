@@ -19,6 +19,14 @@ export interface Behaviour {
    * with externalTrafficPolicy Cluster is SNATed to an address of the pod's node.
    */
   externalDestinationMasqueradedForClusterPolicy: boolean;
+  /**
+   * A node's own connection to a LoadBalancer VIP of a Service with externalTrafficPolicy Local
+   * goes to the Service's endpoints elsewhere in the cluster when the node has none (it is not
+   * subject to the policy); false: it is dropped there.
+   */
+  nodeTrafficToLocalPolicyVipServed: boolean;
+  /** The health server's /healthz and /livez JSON carries its times in RFC 3339 (else Go's time.String() form). */
+  healthzTimesRfc3339: boolean;
 }
 export type BehaviourFact = keyof Behaviour;
 

@@ -137,10 +137,30 @@ test('expectations by release: a changed fact takes its old value before the rel
   assert.equal(implementationAt(toyWithHistory, 'v1.31.14').name, 'toy-proxy@v1.31');
 });
 
-test('the registered kube-proxy implementations declare no release change: their version columns keep the pinned facts', () => {
+test('kube-proxy\'s declared release changes, as measured: nftables dropped a node\'s Local-policy VIP traffic before v1.33.6; health times are RFC 3339 from v1.33.0', () => {
+  const nft = implementationByName('nftables');
+  const ipt = implementationByName('iptables');
+  const at = (i: Implementation, v: string) => implementationAt(i, v);
+  // The pinned release and v1.33.13: today's facts.
+  for (const v of ['v1.33.13', 'v1.33.6']) assert.deepEqual(at(nft, v).behaviour, nft.behaviour, v);
+  // v1.32.13 (nftables@v1.32 measured: node without endpoint -> LB VIP (Local) dropped; healthz times in Go's form).
+  const nft132 = at(nft, 'v1.32.13');
+  assert.equal(nft132.behaviour.nodeTrafficToLocalPolicyVipServed, false);
+  assert.match(nft132.behaviourSources.nodeTrafficToLocalPolicyVipServed, /^false before v1\.33\.6, changed in v1\.33\.6: https:\/\/github\.com\/kubernetes\/kubernetes\/pull\/133969/);
+  assert.equal(nft132.behaviour.healthzTimesRfc3339, false);
+  assert.equal(at(nft, 'v1.33.5').behaviour.nodeTrafficToLocalPolicyVipServed, false);
+  assert.equal(at(nft, 'v1.33.5').behaviour.healthzTimesRfc3339, true);
+  // iptables always short-circuited a node's own VIP traffic; only the health times changed.
+  const ipt131 = at(ipt, 'v1.31.14');
+  assert.equal(ipt131.behaviour.nodeTrafficToLocalPolicyVipServed, true);
+  assert.equal(ipt131.behaviour.healthzTimesRfc3339, false);
+  assert.match(ipt131.behaviourSources.healthzTimesRfc3339, /changed in v1\.33\.0: https:\/\/github\.com\/kubernetes\/kubernetes\/pull\/129271/);
+  // Every other fact the catalogue observes is the same in every release within the skew policy.
   for (const name of versionable()) {
     const impl = implementationByName(name);
-    assert.deepEqual(implementationAt(impl, 'v1.31.14').behaviour, impl.behaviour, name);
+    const { nodeTrafficToLocalPolicyVipServed: _a, healthzTimesRfc3339: _b, ...rest } = implementationAt(impl, 'v1.31.14').behaviour;
+    const { nodeTrafficToLocalPolicyVipServed: _c, healthzTimesRfc3339: _d, ...now } = impl.behaviour;
+    assert.deepEqual(rest, now, name);
   }
 });
 
