@@ -10,7 +10,7 @@
  *   npx tsx bench/versions.ts --modes iptables --releases v1.33.13      # iptables and iptables@v1.33
  *   KPC_REPORT_DIR=/tmp/ver-report KPC_CLUSTER_PREFIX=kpc-ver- npx tsx bench/versions.ts --modes iptables,nftables --releases v1.33.13,v1.32.13
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,9 +33,15 @@ const args = ['run', 'conformance', '--', '--modes', opts.modes, ...(releases.le
 // Releases named in column specs (iptables@v1.33.13) count too.
 for (const m of opts.modes.split(',')) if (m.includes('@') && !releases.includes(m.split('@')[1]!)) releases.push(m.split('@')[1]!);
 
+// A run that stops before writing results must not be recorded with an earlier run's file.
+rmSync(path.join(reportDir, 'results.json'), { force: true });
 const started = Date.now();
 const r = await execa('npm', args, { stdio: 'inherit', reject: false });
 const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
+if (!existsSync(path.join(reportDir, 'results.json'))) {
+  console.error(`bench/versions: no results.json in ${reportDir} (exit ${r.exitCode}): nothing recorded`);
+  process.exit(1);
+}
 const results = JSON.parse(readFileSync(path.join(reportDir, 'results.json'), 'utf8')) as Results;
 
 const columns = Object.fromEntries(
