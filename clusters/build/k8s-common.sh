@@ -48,11 +48,12 @@ staging_twin() {
 # between them would have to be a patch-release-only change on the older branch. Fails
 # otherwise. Prints each stand-in and sets K8S_STAND_IN_NOTES for the image's pointer.
 k8s_check_stand_ins() {
-  local s m have next nextdir havedir minor
+  local s m have next nextdir havedir minor deps
   K8S_STAND_IN_NOTES=""
+  deps=$(go version -m "$1" | awk '$1 == "dep" { print $2 }')
   for s in $K8S_STAND_INS; do
     m="${s%@*}"; have="${s#*@}"
-    if ! go version -m "$1" | awk '$1 == "dep" { print $2 }' | grep -qx "$m"; then
+    if ! grep -qx "$m" <<<"$deps"; then
       echo "stand-in $s: not compiled into $1"; continue
     fi
     minor=$(echo "$have" | cut -d. -f2)
