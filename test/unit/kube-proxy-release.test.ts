@@ -164,12 +164,13 @@ test('kube-proxy\'s declared release changes, as measured: nftables dropped a no
   }
 });
 
-test('npm run conformance -- --kube-proxy-version: skew, an unbuilt release and --kubeconfig are refused with exit 2 before anything is created', async () => {
+test('npm run conformance -- --kube-proxy-version: skew, an unbuilt release and --kubeconfig are refused with exit 2 before anything is created', async (t) => {
   const { execa } = await import('execa');
-  const { mkdtemp } = await import('node:fs/promises');
+  const { mkdtemp, rm } = await import('node:fs/promises');
   const os = await import('node:os');
   const path = await import('node:path');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kpc-ver-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   // An empty cache: no release is built there.
   const env = { KPC_REPORT_DIR: path.join(dir, 'report'), KPC_CACHE: path.join(dir, 'cache') };
   const run = (...args: string[]) => execa('npx', ['tsx', 'harness/cli/conformance.ts', ...args], { reject: false, env });
