@@ -90,7 +90,8 @@ function header(results: Results, matrix: Matrix, diffs: Difference[], history?:
       ].filter(Boolean);
       const image = p.cluster.nodeImage && p.cluster.nodeImage !== run.nodeImage ? `<div class="muted">${e(p.cluster.nodeImage)}</div>` : '';
       const access = p.nodeAccess ? `<div class="muted node-access">node access: ${e(p.nodeAccess)}</div>` : '';
-      return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}${access}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
+      const release = kubeProxyLine(p);
+      return `<tr><th scope="row">${e(p.name)}</th><td>${e(p.proxyMode)}</td><td>${e(p.implementation)}${release}</td><td>${e(p.lbProvider)}</td><td><code>${e(clusterLabel(p))}</code>${image}${access}</td><td>${countsText(byProject.get(p.name) ?? countStatuses([]))}</td><td>${notes.join('<br>')}</td></tr>`;
     })
     .join('\n');
   const caught = results.controls.filter((c) => c.caught).length + (results.faults?.runs.filter((r) => r.verdict === 'caught').length ?? 0);
@@ -126,12 +127,19 @@ function matrixCell(c: CaseResult | undefined, caught: ReadonlySet<string>): str
   return `<td class="st-${c.status}"><a class="cell" href="${e(caseHash(c.project, c.id))}"${c.reason ? ` title="${e(c.reason)}"` : ''}><span class="label">${MARKS[c.status]} ${STATUS_LABELS[c.status]}</span>${control}${why}</a></td>`;
 }
 
+/** The column's kube-proxy version (a version column's release is the point of the column). */
+function kubeProxyLine(p: ProjectInfo): string {
+  const v = p.kubeProxyVersion ?? p.kubeProxyRelease;
+  if (!v) return '';
+  return `<span class="col-sub kube-proxy-version${p.kubeProxyRelease ? ' release' : ''}">kube-proxy ${e(v)}</span>`;
+}
+
 function matrixSection(results: Results, matrix: Matrix): string {
   const totals = countStatuses(results.cases);
   const rowCount = matrix.groups.reduce((n, g) => n + g.rows.length, 0);
   const caught = new Set(results.controls.filter((c) => c.caught).map((c) => `${c.project}\u0000${c.caseId}`));
   const head = matrix.columns
-    .map((p) => `<th scope="col"${p.control ? ' class="control"' : ''}><span class="col-name">${e(p.name)}</span><span class="col-sub">${e(p.implementation)} · ${e(p.lbProvider)}${p.control ? ' · control' : ''}</span></th>`)
+    .map((p) => `<th scope="col"${p.control ? ' class="control"' : ''}><span class="col-name">${e(p.name)}</span><span class="col-sub">${e(p.implementation)} · ${e(p.lbProvider)}${p.control ? ' · control' : ''}</span>${kubeProxyLine(p)}</th>`)
     .join('');
   const body = matrix.groups
     .map((g) => {

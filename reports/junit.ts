@@ -107,6 +107,8 @@ function testsuite(project: ProjectInfo, cases: CaseResult[], controls: ControlR
     nodeAccess: project.nodeAccess,
     nodeImage: project.cluster.nodeImage ?? results.run.nodeImage,
     kubernetesVersion: results.run.kubernetesVersion,
+    kubeProxyVersion: project.kubeProxyVersion,
+    kubeProxyRelease: project.kubeProxyRelease,
     kindVersion: results.run.kindVersion,
     control: project.control?.description,
     skippedReason: project.skippedReason,

@@ -3,7 +3,7 @@
  * of this; the harness writes it. Bump RESULTS_SCHEMA_VERSION on any change and describe it
  * in docs/results-schema.md. Pure types and tiny helpers only: no I/O here.
  */
-export const RESULTS_SCHEMA_VERSION = '1.3.0';
+export const RESULTS_SCHEMA_VERSION = '1.4.0';
 
 /**
  * `failed` is a proxy verdict (a check did not hold); `error` is a failure of the harness or its
@@ -146,6 +146,16 @@ export interface ProjectInfo {
    * the Kubernetes API). Absent before 1.3.0 and when the column never reached a cluster.
    */
   nodeAccess?: 'docker' | 'pod' | string;
+  /**
+   * What the column's running kube-proxy pods report (`kube-proxy --version`, e.g. `v1.34.4`),
+   * when they all agree and could be asked (since 1.4.0).
+   */
+  kubeProxyVersion?: string;
+  /**
+   * A version column: the kube-proxy release it runs in place of the cluster's own
+   * (`npm run conformance -- --kube-proxy-version v1.33.13`; since 1.4.0).
+   */
+  kubeProxyRelease?: string;
   /** A negative control: a deliberately broken configuration the suite must catch. */
   control?: { description: string; mustFail: string[] };
   /** Set when the whole project could not run here (e.g. ipvs without kernel support). */

@@ -96,8 +96,8 @@ const projectInfo = object(
     lbProvider: str,
     cluster: object({ source: oneOf(['kind', 'existing']) }, { name: str, kubeconfig: str, nodeImage: str }),
   },
-  // 1.3.0: nodeAccess (docker | pod, other strings tolerated).
-  { control: object({ description: str, mustFail: arrayOf(str) }), skippedReason: str, nodeAccess: str },
+  // 1.3.0: nodeAccess (docker | pod, other strings tolerated); 1.4.0: kubeProxyVersion, kubeProxyRelease.
+  { control: object({ description: str, mustFail: arrayOf(str) }), skippedReason: str, nodeAccess: str, kubeProxyVersion: str, kubeProxyRelease: str },
 );
 
 const controlVerdict = oneOf(CONTROL_VERDICTS);

@@ -23,6 +23,7 @@ export function faultSteps(names?: readonly string[]): FaultBuildStep[] {
     name: `fault-${fault}`,
     script: 'img-fault.sh',
     fault,
+    env: { KPC_FAULT: fault },
     after: ['kubernetes', 'img-base-net'],
     inputs: [`clusters/faults/${fault}.patch`, 'clusters/build/fault-overlay.ts', 'clusters/images/kube-proxy'],
     outputs: [`pointer:${faultPointer(fault)}`],

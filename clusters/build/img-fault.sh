@@ -10,11 +10,12 @@
 source "$(dirname "$0")/lib.sh"
 source "$HERE/go-common.sh"
 source "$HERE/img-common.sh"
+source "$HERE/k8s-common.sh"
 : "${KPC_FAULT:?KPC_FAULT names the fault (clusters/faults/<name>.patch)}"
 fault="$KPC_FAULT"
 patch="$(cd "$HERE/../faults" && pwd)/$fault.patch"
 [ -f "$patch" ] || { echo "no patch $patch" >&2; exit 1; }
-ver=$(v .kubernetes); minor=$(echo "$ver" | cut -d. -f2)
+ver=$(v .kubernetes)
 wrapper="$KPC_CACHE/src/kubernetes-$ver"
 [ -f "$wrapper/go.mod" ] || { echo "missing $wrapper: run the kubernetes step first (npm run images)" >&2; exit 1; }
 ensure_docker
@@ -50,18 +51,9 @@ done
 "$tsx" "$overlay_cli" overlay "$patch" "$moddir" "$work/src" >"$work/overlay.json"
 cat "$work/overlay.json"
 
-pkg=k8s.io/component-base/version
-ld="-s -w -X $pkg.gitVersion=$ver -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=dirty -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit=fault-$fault"
 echo "building kube-proxy with fault $fault"
-go build -overlay "$work/overlay.json" -trimpath -tags 'providerless,dockerless' -ldflags "$ld" -o "$work/kube-proxy" k8s.io/kubernetes/cmd/kube-proxy
-
-ctx="$work/ctx"
-mkdir -p "$ctx" && cp -a "$IMG_DIR/kube-proxy/." "$ctx/" && cp "$work/kube-proxy" "$ctx/"
-DOCKER_BUILDKIT=0 docker build --network host --label io.kpc.built=1 --label "io.kpc.fault=$fault" -t "$tag" "$NET_ARG" "$ctx" 2>&1 \
-  | grep -v -e "^DEPRECATED" -e "BuildKit is currently disabled" -e "environment-variable" -e "^ *$"
-docker run --rm "$tag" kube-proxy --version
-mkdir -p "$KPC_CACHE/faults"
-printf '{"fault":"%s","image":"%s","kubernetes":"%s"}\n' "$fault" "$tag" "$ver" >"$KPC_CACHE/faults/$fault.json.tmp"
-mv -f "$KPC_CACHE/faults/$fault.json.tmp" "$KPC_CACHE/faults/$fault.json"
-rm -rf "$work/src" "$ctx"
+k8s_build "$work/kube-proxy" "$(k8s_ldflags "$ver" dirty "fault-$fault")" k8s.io/kubernetes/cmd/kube-proxy -overlay "$work/overlay.json"
+kube_proxy_image "$work/kube-proxy" "$tag" "io.kpc.fault=$fault"
+write_pointer "$KPC_CACHE/faults/$fault.json" "{\"fault\":\"$fault\",\"image\":\"$tag\",\"kubernetes\":\"$ver\"}"
+rm -rf "$work/src"
 echo "$tag"

@@ -25,6 +25,8 @@ export interface BuildStep {
   outputs?: string[];
   /** Absent script: skip with a note instead of failing (steps another helper delivers). */
   optional?: boolean;
+  /** Environment the script gets besides the CLI's (which fault, which release). */
+  env?: Record<string, string>;
 }
 
 const GO_STEPS: BuildStep[] = [

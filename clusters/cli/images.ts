@@ -1,5 +1,5 @@
 /**
- * npm run images [-- --offline] [--force] [--only a,b] [--list] [--faults [--only-faults a,b]] [--cilium]
+ * npm run images [-- --offline] [--force] [--only a,b] [--list] [--faults [--only-faults a,b]] [--cilium] [--kube-proxy-versions v1.33.13,...]
  *
  * Builds everything a cluster and the suite need, from the pinned versions in
  * clusters/versions.json, without any container registry: Go programs from the module proxy,
@@ -8,6 +8,8 @@
  * ~/.cache/kpc): a warm run only checks keys and outputs, then exits. `--faults` adds one
  * broken kube-proxy image per fault of clusters/faults/catalogue.json (clusters/build/fault-steps.ts).
  * `--cilium` adds the opt-in Cilium build (clusters/build/cilium-steps.ts, docs/cilium.md).
+ * `--kube-proxy-versions` adds kube-proxy of other releases for version columns
+ * (clusters/build/release-steps.ts, docs/versions.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { execa } from 'execa';
 import { BUILD_STEPS, type BuildStep } from '../build/steps.ts';
 import { faultSteps, type FaultBuildStep } from '../build/fault-steps.ts';
 import { ciliumSteps } from '../build/cilium-steps.ts';
+import { releaseSteps } from '../build/release-steps.ts';
 import { readStamp, splitOutputs, stepKey, writeStamp } from '../build/step-cache.ts';
 import { imageEntry, imagesCacheDir, kpcCache } from '../images.ts';
 
@@ -34,6 +37,7 @@ const { values: opts } = parseArgs({
     faults: { type: 'boolean', default: false },
     'only-faults': { type: 'string' },
     cilium: { type: 'boolean', default: false },
+    'kube-proxy-versions': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -156,7 +160,7 @@ function tail(file: string, n: number): string {
 
 async function main(): Promise<number> {
   if (opts.help) {
-    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list] [--faults [--only-faults a,b]] [--cilium]');
+    say('usage: npm run images [-- --offline] [--force] [--only step1,step2] [--list] [--faults [--only-faults a,b]] [--cilium] [--kube-proxy-versions v1.33.13,...]');
     return 0;
   }
   const cache = kpcCache();
@@ -170,10 +174,18 @@ async function main(): Promise<number> {
   const versions: unknown = JSON.parse(versionsText);
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
   const wantedFaults = opts['only-faults']?.split(',').map((s) => s.trim()).filter(Boolean);
+  let releases: BuildStep[] = [];
+  try {
+    if (opts['kube-proxy-versions'] !== undefined) releases = releaseSteps(opts['kube-proxy-versions'], (versions as { kubernetes: string }).kubernetes);
+  } catch (e) {
+    console.error(`npm run images: --kube-proxy-versions: ${(e as Error).message}`);
+    return 2;
+  }
   const STEPS: Array<BuildStep | FaultBuildStep> = [
     ...BUILD_STEPS,
     ...(opts.faults || wantedFaults ? faultSteps(wantedFaults) : []),
     ...(opts.cilium ? ciliumSteps() : []),
+    ...releases,
   ];
   for (const n of only ?? []) if (!STEPS.some((s) => s.name === n)) throw new Error(`unknown step "${n}" (see --list)`);
 
@@ -221,7 +233,7 @@ async function main(): Promise<number> {
     }
     const logFile = path.join(cache, 'logs', 'steps', `${step.name}.log`);
     const started = Date.now();
-    const code = await runStep(step, idx, 'fault' in step ? { ...env, KPC_FAULT: step.fault } : env, logFile);
+    const code = await runStep(step, idx, { ...env, ...step.env }, logFile);
     const took = Date.now() - started;
     if (code !== 0) {
       console.error(`✗ ${idx} step ${step.name} failed (exit ${code}) after ${fmt(took)}: clusters/build/${step.script}`);

@@ -4,6 +4,7 @@
  *
  *   npm run conformance                       # kind clusters for iptables, nftables, ipvs (+ control)
  *   npm run conformance -- --modes nftables   # only some projects
+ *   npm run conformance -- --modes iptables,nftables --kube-proxy-version v1.33.13,v1.32.13   # + version columns
  *   npm run conformance -- --kubeconfig ~/.kube/config [--proxy-mode nftables] [--name my-proxy]
  *   npm run conformance -- --node-access pod  # node-side probes through a pod per node (any cluster)
  *   npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b]   # harness/cli/faults.ts
@@ -22,14 +23,20 @@ import { parseArgs } from 'node:util';
 import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
 import { IMPLEMENTATIONS } from '../implementations/index.ts';
-import { PROJECTS } from '../run/projects.ts';
+import { PROJECTS, projectsFromSpecs, versionable, withReleases } from '../run/projects.ts';
+import { buildCommand, builtReleaseImage, parseReleases } from '../../clusters/kube-proxy-release.ts';
+import { dockerImageExists, versions } from '../../clusters/kind.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
 import type { Results } from '../../reports/model.ts';
 import { parseNodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
 import { exitCodeFor, FailOnError, parseFailOn, type FailOn } from '../../reports/exit-code.ts';
 
-const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
-  --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')})
+const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kube-proxy-version v1.33.13,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
+  --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')}); a column
+                spec NAME@RELEASE (iptables@v1.33.13) runs that column with kube-proxy of RELEASE
+  --kube-proxy-version  also run each of ${versionable().join(', ')} of --modes with kube-proxy of
+                these releases (columns iptables@v1.33, ...; within the version-skew policy of the
+                pinned ${versions().kubernetes}; build them first: npm run images -- --kube-proxy-versions LIST)
   --kubeconfig  validate an existing cluster instead of creating kind clusters
   --implementation  declare the existing cluster's implementation (one of ${IMPLEMENTATIONS.filter((i) => !i.control).map((i) => i.name).join(', ')})
   --proxy-mode  declare the existing cluster's kube-proxy mode (default: recognised from kube-proxy)
@@ -63,6 +70,7 @@ async function main(): Promise<number> {
     args = parseArgs({
       options: {
         modes: { type: 'string' },
+        'kube-proxy-version': { type: 'string' },
         kubeconfig: { type: 'string' },
         'proxy-mode': { type: 'string' },
         implementation: { type: 'string' },
@@ -101,11 +109,31 @@ async function main(): Promise<number> {
     }
     if (args.name) env.KPC_NAME = args.name;
     if (args.modes) fail('--modes chooses kind clusters to create; it cannot be combined with --kubeconfig');
-  } else if (args.modes) {
+    if (args['kube-proxy-version']) fail('--kube-proxy-version swaps kube-proxy in kind clusters this run creates; it cannot be combined with --kubeconfig');
+  } else if (args.modes || args['kube-proxy-version']) {
     const known = new Set(PROJECTS.map((p) => p.name));
-    const wanted = args.modes.split(',').map((s) => s.trim()).filter(Boolean);
-    const bad = wanted.filter((m) => !known.has(m));
+    const modes = args.modes ? args.modes.split(',').map((s) => s.trim()).filter(Boolean) : [...known];
+    const bad = modes.filter((m) => !known.has(m.split('@')[0] ?? m));
     if (bad.length) fail(`unknown mode/project: ${bad.join(', ')} (known: ${[...known].join(', ')})`);
+    let releases: string[] = [];
+    try {
+      if (args['kube-proxy-version'] !== undefined) releases = parseReleases(args['kube-proxy-version'], versions().kubernetes).map((r) => r.version);
+    } catch (e) {
+      fail(`--kube-proxy-version: ${(e as Error).message}`);
+    }
+    const wanted = withReleases(modes, releases);
+    let specs: ReturnType<typeof projectsFromSpecs> = [];
+    try {
+      specs = projectsFromSpecs(wanted);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    const missing: string[] = [];
+    for (const v of new Set(specs.flatMap((p) => (p.implementation !== 'detect' && p.implementation.kubeProxyRelease ? [p.implementation.kubeProxyRelease] : [])))) {
+      const image = builtReleaseImage(v);
+      if (!image || !(await dockerImageExists(image))) missing.push(v);
+    }
+    if (missing.length) fail(`kube-proxy ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not built yet: run ${buildCommand(missing)}`);
     env.KPC_PROJECTS = wanted.join(',');
   } else if (args['proxy-mode'] || args.name || args.implementation) {
     fail('--implementation, --proxy-mode and --name describe an existing cluster: give --kubeconfig too');

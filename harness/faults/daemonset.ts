@@ -1,7 +1,9 @@
 /**
- * Puts a fault image into the kube-system/kube-proxy DaemonSet of a kind cluster and takes it
- * out again. The original image is remembered in an annotation on the DaemonSet, so a run that
- * died (kill -9, power loss) is repaired by the next one: `restoreIfFaulty` runs first.
+ * Puts another kube-proxy image into the kube-system/kube-proxy DaemonSet of a kind cluster: a
+ * fault image (and takes it out again), or another release's (a version column,
+ * harness/run/provision.ts). The original image is remembered in an annotation on the
+ * DaemonSet, so a fault run that died (kill -9, power loss) is repaired by the next one:
+ * `restoreIfFaulty` runs first.
  */
 import { execa } from 'execa';
 import { kubectl } from '../../clusters/cluster.ts';
@@ -9,6 +11,7 @@ import { kubectlBinary, nodeContainers } from '../../clusters/kind.ts';
 
 export const ORIGINAL_IMAGE_ANNOTATION = 'kpc.local/original-kube-proxy-image';
 export const FAULT_ANNOTATION = 'kpc.local/fault';
+export const RELEASE_ANNOTATION = 'kpc.local/kube-proxy-release';
 const FAULT_IMAGE = /\/kube-proxy-fault:/;
 
 export interface Budget {
@@ -27,7 +30,7 @@ interface DsView {
   annotations: Record<string, string>;
 }
 
-async function readDs(kubeconfig: string): Promise<DsView> {
+export async function readDs(kubeconfig: string): Promise<DsView> {
   const raw = await kubectl(kubeconfig, ['-n', 'kube-system', 'get', 'daemonset', 'kube-proxy', '-o', 'json']);
   const ds = JSON.parse(raw) as { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } } };
   const c = ds.spec?.template?.spec?.containers?.find((x) => x.name === 'kube-proxy');
@@ -51,10 +54,10 @@ export async function loadImageIntoNodes(cluster: string, image: string): Promis
   }
 }
 
-async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>): Promise<void> {
+async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>, initContainers?: object[]): Promise<void> {
   const patch = {
     metadata: { annotations },
-    spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }] } } },
+    spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }], ...(initContainers ? { initContainers } : {}) } } },
   };
   await kubectl(kubeconfig, ['-n', 'kube-system', 'patch', 'daemonset', 'kube-proxy', '--type', 'strategic', '-p', JSON.stringify(patch)]);
 }
@@ -80,14 +83,76 @@ export async function waitHealthy(cluster: string, kubeconfig: string, image: st
   }
 }
 
+/** Imports `image` into every node, puts it into the DaemonSet, waits until it runs healthy everywhere. */
+export async function swapImage(cluster: string, kubeconfig: string, image: string, annotations: Record<string, string | null>, initContainers?: object[]): Promise<void> {
+  await loadImageIntoNodes(cluster, image);
+  await setImage(kubeconfig, image, annotations, initContainers);
+  await waitHealthy(cluster, kubeconfig, image);
+}
+
+/**
+ * An init container that removes every rule kube-proxy left on the node (`kube-proxy
+ * --cleanup` of the image about to run: iptables, ipvs and nftables alike) before it starts.
+ * Another release does not know every chain the previous one made: v1.32's nftables proxier
+ * flushes only its own base chains, so v1.34's `filter-prerouting-pre-dnat` would stay hooked
+ * in. Its exit status is ignored: the ipvs part fails on kernels without IP_VS after the
+ * iptables and nftables parts have run.
+ */
+export function cleanupInitContainer(image: string): object {
+  return {
+    name: 'kpc-clean-dataplane',
+    image,
+    command: ['/bin/sh', '-c', 'kube-proxy --cleanup --v=2 2>&1 | tail -n 20; exit 0'],
+    securityContext: { privileged: true },
+    volumeMounts: [
+      { name: 'xtables-lock', mountPath: '/run/xtables.lock' },
+      { name: 'lib-modules', mountPath: '/lib/modules', readOnly: true },
+    ],
+  };
+}
+
 /** Switches kube-proxy to a fault image and waits until it runs healthy on every node. */
 export async function applyFault(cluster: string, kubeconfig: string, fault: string, image: string): Promise<void> {
   const ds = await readDs(kubeconfig);
   const original = ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? (isFaultImage(ds.image) ? undefined : ds.image);
   if (!original) throw new SwapError(`kube-proxy runs fault image ${ds.image} and no original image is recorded: restore it by hand`);
-  await loadImageIntoNodes(cluster, image);
-  await setImage(kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: original, [FAULT_ANNOTATION]: fault });
-  await waitHealthy(cluster, kubeconfig, image);
+  await swapImage(cluster, kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: original, [FAULT_ANNOTATION]: fault });
+}
+
+/** `Kubernetes v1.33.13` (what `kube-proxy --version` prints) -> `v1.33.13`. */
+export function parseVersionOutput(out: string): string | undefined {
+  return /^Kubernetes (v\d+\.\d+\.\d+\S*)\s*$/m.exec(out)?.[1];
+}
+
+/** What `kube-proxy --version` says in every running kube-proxy pod: pod -> version (or why not). */
+export async function runningKubeProxyVersions(kubeconfig: string): Promise<Map<string, string>> {
+  const pods = JSON.parse(await kubectl(kubeconfig, ['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy', '-o', 'json'])) as {
+    items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }>;
+  };
+  const out = new Map<string, string>();
+  for (const p of pods.items.filter((x) => !x.metadata.deletionTimestamp && x.status?.phase === 'Running')) {
+    const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'exec', p.metadata.name, '-c', 'kube-proxy', '--', 'kube-proxy', '--version'], { reject: false, timeout: 30_000 });
+    out.set(p.metadata.name, parseVersionOutput(r.stdout) ?? `unreadable (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`);
+  }
+  return out;
+}
+
+/**
+ * Runs kube-proxy `version` from `image` on every node of a kind cluster we made (a version
+ * column): swaps the image when the DaemonSet runs another, then checks that every running
+ * kube-proxy pod reports `version`. Returns that version.
+ */
+export async function useKubeProxyRelease(cluster: string, kubeconfig: string, version: string, image: string): Promise<string> {
+  const ds = await readDs(kubeconfig);
+  if (ds.image !== image) {
+    await swapImage(cluster, kubeconfig, image, { [ORIGINAL_IMAGE_ANNOTATION]: ds.annotations[ORIGINAL_IMAGE_ANNOTATION] ?? ds.image, [RELEASE_ANNOTATION]: version }, [cleanupInitContainer(image)]);
+  }
+  const seen = await runningKubeProxyVersions(kubeconfig);
+  const wrong = [...seen].filter(([, v]) => v !== version);
+  if (!seen.size || wrong.length) {
+    throw new SwapError(`kube-proxy ${version} (${image}) is not what runs in ${cluster}: ${seen.size ? wrong.map(([p, v]) => `${p} reports ${v}`).join(', ') : 'no running kube-proxy pod'}`);
+  }
+  return version;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { IPVS_DATAPLANE, KUBE_PROXY_SOURCES } from './kube-proxy-dataplanes.ts';
+import { KUBE_PROXY_RELEASE_CHANGES, IPVS_DATAPLANE, KUBE_PROXY_SOURCES } from './kube-proxy-dataplanes.ts';
 import type { Implementation } from './types.ts';
 
 /**
@@ -11,11 +11,14 @@ export const ipvs: Implementation = {
   title: 'kube-proxy (ipvs mode)',
   reportedMode: 'ipvs',
   install: { kubeProxy: { mode: 'ipvs' } },
-  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true },
+  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true, nodeTrafficToLocalPolicyVipServed: true, healthzTimesRfc3339: true },
   behaviourSources: {
     nodePortOnLocalhost: KUBE_PROXY_SOURCES.ipvsNoLocalhost,
     hairpinMasqueraded: KUBE_PROXY_SOURCES.ipvsHairpin,
     externalDestinationMasqueradedForClusterPolicy: KUBE_PROXY_SOURCES.ipvsExternalMasq,
+    nodeTrafficToLocalPolicyVipServed: KUBE_PROXY_SOURCES.ipvsLocalVipShortCircuit,
+    healthzTimesRfc3339: KUBE_PROXY_SOURCES.healthzJson,
   },
+  releaseChanges: [KUBE_PROXY_RELEASE_CHANGES.healthzTimesRfc3339],
   dataplane: IPVS_DATAPLANE,
 };

@@ -1,4 +1,4 @@
-import { KUBE_PROXY_SOURCES, NFTABLES_DATAPLANE } from './kube-proxy-dataplanes.ts';
+import { KUBE_PROXY_RELEASE_CHANGES, KUBE_PROXY_SOURCES, NFTABLES_DATAPLANE } from './kube-proxy-dataplanes.ts';
 import type { Implementation } from './types.ts';
 
 /** kube-proxy in nftables mode: NodePorts only on the node's interface addresses (KEP-3866). */
@@ -7,11 +7,14 @@ export const nftables: Implementation = {
   title: 'kube-proxy (nftables mode)',
   reportedMode: 'nftables',
   install: { kubeProxy: { mode: 'nftables' } },
-  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true },
+  behaviour: { nodePortOnLocalhost: false, hairpinMasqueraded: true, externalDestinationMasqueradedForClusterPolicy: true, nodeTrafficToLocalPolicyVipServed: true, healthzTimesRfc3339: true },
   behaviourSources: {
     nodePortOnLocalhost: KUBE_PROXY_SOURCES.nftablesKep,
     hairpinMasqueraded: KUBE_PROXY_SOURCES.nftablesHairpin,
     externalDestinationMasqueradedForClusterPolicy: KUBE_PROXY_SOURCES.nftablesExternalMasq,
+    nodeTrafficToLocalPolicyVipServed: KUBE_PROXY_SOURCES.nftablesLocalVipShortCircuit,
+    healthzTimesRfc3339: KUBE_PROXY_SOURCES.healthzJson,
   },
+  releaseChanges: [KUBE_PROXY_RELEASE_CHANGES.healthzTimesRfc3339, KUBE_PROXY_RELEASE_CHANGES.nftablesLocalVipShortCircuit],
   dataplane: NFTABLES_DATAPLANE,
 };

@@ -19,8 +19,31 @@ export interface Behaviour {
    * with externalTrafficPolicy Cluster is SNATed to an address of the pod's node.
    */
   externalDestinationMasqueradedForClusterPolicy: boolean;
+  /**
+   * A node's own connection to a LoadBalancer VIP of a Service with externalTrafficPolicy Local
+   * goes to the Service's endpoints elsewhere in the cluster when the node has none (it is not
+   * subject to the policy); false: it is dropped there.
+   */
+  nodeTrafficToLocalPolicyVipServed: boolean;
+  /** The health server's /healthz and /livez JSON carries its times in RFC 3339 (else Go's time.String() form). */
+  healthzTimesRfc3339: boolean;
 }
 export type BehaviourFact = keyof Behaviour;
+
+/**
+ * A behaviour fact that a kube-proxy release changed: releases before `since` had `before`, the
+ * implementation's `behaviour` holds the value from `since` on. A version column
+ * (harness/implementations/release.ts) declares the facts of its release, each change with the
+ * release that made it and its source (a CHANGELOG entry or PR).
+ */
+export interface ReleaseChange {
+  fact: BehaviourFact;
+  /** First release with the current value, `v1.33.0`. */
+  since: string;
+  before: boolean;
+  /** The CHANGELOG entry or PR that changed it. */
+  source: string;
+}
 
 /** How a kind cluster gets this implementation. */
 export interface KindInstall {
@@ -61,6 +84,13 @@ export interface Implementation {
   /** Where each behaviour fact is documented. */
   behaviourSources: Record<BehaviourFact, string>;
   dataplane: Dataplane;
+  /** Facts that differ in older kube-proxy releases (version columns), newest change last. */
+  releaseChanges?: readonly ReleaseChange[];
+  /**
+   * The kube-proxy release a version column runs instead of the pinned one (`v1.33.13`); set by
+   * implementationAt, absent for the pinned release.
+   */
+  kubeProxyRelease?: string;
   /** caseId -> row key -> override. */
   overrides?: Record<string, Record<string, ExpectationOverride>>;
   /**

@@ -3,8 +3,11 @@
  * (harness/implementations/), generated from the registry. What differs between columns is
  * the implementation's declared facts; tests never branch on a column's name.
  */
+import { versions } from '../../clusters/kind.ts';
+import { parseReleases } from '../../clusters/kube-proxy-release.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
 import { IMPLEMENTATIONS, implementationByName, type Implementation } from '../implementations/index.ts';
+import { implementationAt } from '../implementations/release.ts';
 
 export type LbProvider = 'metallb' | 'cloud-provider-kind' | 'none';
 
@@ -26,6 +29,46 @@ export function projectOf(impl: Implementation): ProjectSpec {
 }
 
 export const PROJECTS: readonly ProjectSpec[] = IMPLEMENTATIONS.map(projectOf);
+
+/**
+ * Column specs: a column name (`iptables`), or an implementation at another kube-proxy release
+ * (`iptables@v1.33.13`, the column `iptables@v1.33`). A release must sit within the version-skew
+ * policy of `pinned` (the cluster's API server); only kube-proxy implementations without a
+ * negative control have version columns.
+ */
+export function projectsFromSpecs(specs: readonly string[], all: readonly ProjectSpec[] = PROJECTS, pinned: string = versions().kubernetes): ProjectSpec[] {
+  const out: ProjectSpec[] = [];
+  for (const spec of specs) {
+    const at = spec.indexOf('@');
+    if (at < 0) {
+      out.push(projectByName(spec, all));
+      continue;
+    }
+    const base = projectByName(spec.slice(0, at), all);
+    if (base.implementation === 'detect' || base.control) throw new Error(`"${spec}": only a kube-proxy column without a negative control has version columns (${versionable(all).join(', ')})`);
+    const [release] = parseReleases(spec.slice(at + 1), pinned);
+    out.push(projectOf(implementationAt(base.implementation, release!.version)));
+  }
+  const names = out.map((p) => p.name);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length) throw new Error(`column(s) given twice: ${[...new Set(twice)].join(', ')} (a version column is named by its minor: one patch per minor)`);
+  return out;
+}
+
+/** Column names that may take `@<release>`. */
+export function versionable(all: readonly ProjectSpec[] = PROJECTS): string[] {
+  return all.filter((p) => p.implementation !== 'detect' && !p.control).map((p) => p.name);
+}
+
+/**
+ * `--modes a,b --kube-proxy-version v1.33.13,v1.32.13`: the plain columns, then for each release
+ * one column per plain column that may take one (release by release, in the order given).
+ */
+export function withReleases(modes: readonly string[], releases: readonly string[], all: readonly ProjectSpec[] = PROJECTS): string[] {
+  const plain = modes.filter((m) => !m.includes('@'));
+  const able = new Set(versionable(all));
+  return [...modes, ...releases.flatMap((r) => plain.filter((m) => able.has(m)).map((m) => `${m}@${r}`))];
+}
 
 /** kube-proxy's mode for a column ('detect' / 'none' when it has none of its own). */
 export function proxyModeOf(p: ProjectSpec): string {
@@ -50,7 +93,7 @@ export function selectedProjects(env: NodeJS.ProcessEnv = process.env, known: re
   }
   const wanted = env.KPC_PROJECTS?.split(',').map((x) => x.trim()).filter(Boolean);
   if (!wanted) return all;
-  return wanted.map((name) => projectByName(name, all));
+  return projectsFromSpecs(wanted, all);
 }
 
 export function projectByName(name: string, all: readonly ProjectSpec[] = PROJECTS): ProjectSpec {

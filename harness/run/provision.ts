@@ -18,6 +18,8 @@ import type { ProjectRuntime } from './results.ts';
 import { reportedProxyMode } from '../probes/node.ts';
 import { Kube } from '../probes/kube.ts';
 import { parseNodeAccess, type NodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
+import { buildCommand, builtReleaseImage } from '../../clusters/kube-proxy-release.ts';
+import { runningKubeProxyVersions, useKubeProxyRelease } from '../faults/daemonset.ts';
 import { DockerNodeAccess } from '../probes/node-access-docker.ts';
 import { kubePodApi, PodNodeAccess } from '../probes/node-access-pod.ts';
 
@@ -121,7 +123,8 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
 export function kindClusterName(project: ProjectSpec, env: NodeJS.ProcessEnv = process.env): string {
   const prefix = env.KPC_CLUSTER_PREFIX ?? 'kpc-';
   if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(prefix)) throw new Error(`KPC_CLUSTER_PREFIX must be lower-case letters, digits and '-', at most 21 characters, not "${prefix}"`);
-  return `${prefix}${project.name}`;
+  // A version column `iptables@v1.33` lives in `kpc-iptables-v1-33` (cluster names: [a-z0-9-]).
+  return `${prefix}${project.name.replace(/[@.]/g, '-')}`;
 }
 
 /**
@@ -146,6 +149,7 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
     if (!ok) {
       throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
     }
+    await runRelease(project, impl, info);
     return { info, created: false };
   }
   const abort = new AbortController();
@@ -160,11 +164,36 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
       log: (l: string) => console.log(`[${project.name}] ${l}`),
       signal: abort.signal,
     });
+    try {
+      await runRelease(project, impl, made);
+    } catch (e) {
+      // Nobody else knows about this cluster yet: do not leave it behind.
+      if (process.env.KPC_KEEP !== '1') await deleteCluster(name).catch(() => undefined);
+      throw e;
+    }
     return { info: made, created: true };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A version column: kube-proxy of its release in place of the node image's (verified by its --version). */
+async function runRelease(project: ProjectSpec, impl: Implementation, info: ClusterInfo): Promise<void> {
+  const version = impl.kubeProxyRelease;
+  if (!version) return;
+  const image = builtReleaseImage(version);
+  if (!image) throw new Error(`[${project.name}] kube-proxy ${version} is not built yet: run ${buildCommand([version])}`);
+  console.log(`[${project.name}] kube-proxy ${version}: running ${image} in ${info.name}`);
+  await useKubeProxyRelease(info.name, info.kubeconfig, version, image);
+  console.log(`[${project.name}] every kube-proxy pod of ${info.name} reports ${version}`);
+}
+
+/** The version every running kube-proxy pod reports, when they agree (best effort: undefined otherwise). */
+async function kubeProxyVersion(kubeconfig: string): Promise<string | undefined> {
+  const seen = new Set((await runningKubeProxyVersions(kubeconfig).catch(() => new Map<string, string>())).values());
+  const [only] = seen;
+  return seen.size === 1 && only?.startsWith('v') ? only : undefined;
 }
 
 async function allRunning(containers: readonly string[]): Promise<boolean> {
@@ -191,6 +220,7 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
     ...(c ? { nodeAccess: c.nodeAccess.kind } : {}),
     lbProvider: c?.lbProvider ?? project.lbProvider,
     kubernetesVersion: c?.kubernetesVersion,
+    ...(c ? { kubeProxyVersion: await kubeProxyVersion(c.kubeconfig) } : {}),
     ...(c?.source === 'kind' ? { kindVersion: versions().kind } : {}),
     nodeImage: c?.nodeImage,
     ...(unavailable ? { unavailable } : {}),

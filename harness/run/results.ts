@@ -33,6 +33,8 @@ export interface ProjectRuntime {
   cluster?: ProjectInfo['cluster'];
   lbProvider?: string;
   kubernetesVersion?: string;
+  /** What the running kube-proxy pods report (`kube-proxy --version`). */
+  kubeProxyVersion?: string;
   kindVersion?: string;
   nodeImage?: string;
   /** docker or pod (harness/probes/node-access.ts). */
@@ -116,6 +118,8 @@ export function buildResults(input: {
       lbProvider: rt?.lbProvider ?? s.lbProvider,
       cluster: rt?.cluster ?? { source: 'kind' },
       ...(rt?.nodeAccess ? { nodeAccess: rt.nodeAccess } : {}),
+      ...(rt?.kubeProxyVersion ? { kubeProxyVersion: rt.kubeProxyVersion } : {}),
+      ...(s.implementation !== 'detect' && s.implementation.kubeProxyRelease ? { kubeProxyRelease: s.implementation.kubeProxyRelease } : {}),
       ...(s.control ? { control: { description: s.control.description, mustFail: [...s.control.mustFail] } } : {}),
       ...(rt?.unavailable ? { skippedReason: rt.unavailable } : {}),
     };

@@ -10,9 +10,14 @@ const PORT = 10256;
 /**
  * kube-proxy's health server (--healthz-bind-address, default 0.0.0.0:10256) on every node:
  * /healthz and /livez answer 200 with JSON carrying lastUpdated and currentTime while the
- * proxy syncs its rules; load balancers of Cluster-policy Services probe it.
+ * proxy syncs its rules; load balancers of Cluster-policy Services probe it. The times are
+ * RFC 3339 where the implementation declares `healthzTimesRfc3339` (kube-proxy from v1.33.0),
+ * Go's time.String() form (`2026-12-01 05:45:04.41 +0000 UTC m=+411.38`) before.
  */
 const EXPECT: ExpectationTable<Row> = { rows: { 'outside -> node : proxy health /healthz': ANSWERS, 'outside -> node : proxy health /livez': ANSWERS } };
+
+/** Go's time.Time.String(): `2006-01-02 15:04:05.999999999 -0700 MST`, with its monotonic reading. */
+const GO_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} [A-Z]+( m=[+-]\d+\.\d+)?$/;
 
 interface HealthBody {
   lastUpdated?: string;
@@ -27,7 +32,9 @@ defineCase({
   needs: ['outside-client'],
   async run(ctx) {
     const outside = await ctx.step('start the outside client', () => ctx.outside());
-    const expected = '200, JSON with lastUpdated and currentTime';
+    const rfc3339 = ctx.behaviour.healthzTimesRfc3339;
+    const expected = `200, JSON with lastUpdated and currentTime${rfc3339 ? '' : " (in Go's time.String() form)"}`;
+    const isTime = (t: unknown) => typeof t === 'string' && (rfc3339 ? !Number.isNaN(Date.parse(t)) : GO_TIME.test(t));
     await probeRows(
       ctx,
       ctx.cluster.nodes.flatMap((n) =>
@@ -43,7 +50,7 @@ defineCase({
         } catch {
           body = undefined;
         }
-        const times = [body?.lastUpdated, body?.currentTime].every((t) => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+        const times = [body?.lastUpdated, body?.currentTime].every(isTime);
         const ok = c.httpCode === 200 && times;
         return { key: p.key, expected, observedEcho: `${c.httpCode ?? c.exit}; ${body ? `lastUpdated=${body.lastUpdated ?? 'n/a'} currentTime=${body.currentTime ?? 'n/a'}` : `not JSON: ${c.body.slice(0, 80)}`}`, verdict: ok ? 'ok' : 'mismatch' };
       },
