@@ -6,8 +6,8 @@
  * 30 s and 10 s; the page has 120 s and a 180 s sleep, cut short by the grace period), so the
  * replay stays short; the terminating phase the page shows is the same.
  */
-import { TERMINATION, TERMINATION_APP, deleteAndWatch, describeConditions, oldEndpointPhases, releaseTerminationApp, timelineText, type TerminationTimeline } from '../harness/apps/termination.ts';
-import { deployment, service } from '../harness/apps/workloads.ts';
+import { TERMINATION, TERMINATION_APP, TERMINATION_SERVICE, terminationDeployment, deleteAndWatch, describeConditions, oldEndpointPhases, releaseTerminationApp, timelineText, type TerminationTimeline } from '../harness/apps/termination.ts';
+import { service } from '../harness/apps/workloads.ts';
 import { podsReady, readyEndpoints, type PodFact } from '../harness/probes/waits.ts';
 import { done, deleted, getPodsWide, table, age } from '../harness/tutorials/kubectl.ts';
 import { column, fact, parseTable, sameColumns, sameText } from '../harness/tutorials/match.ts';
@@ -54,16 +54,8 @@ export const POD_AND_ENDPOINT_TERMINATION = defineTutorialPage<State>({
       mayDiffer: ['the grace period and preStop sleep (the page: 120 s grace and a 180 s sleep; ours: 30 s and 10 s, so nginx stops when the sleep ends instead of being killed)', 'the image (ours is built locally)'],
       cases: ['termination/terminating-endpoint-conditions'],
       async run(ctx, s) {
-        const dep = deployment({
-          ns: ctx.ns,
-          name: TERMINATION_APP.name,
-          image: ctx.images.nginx,
-          replicas: 1,
-          port: TERMINATION_APP.port,
-          labels: { ...TERMINATION_APP.labels },
-          extra: { terminationGracePeriodSeconds: TERMINATION.gracePeriodSec, preStopSleepSec: TERMINATION.preStopSleepSec },
-        });
-        const svc = service({ ns: ctx.ns, name: TERMINATION_APP.service, selector: { ...TERMINATION_APP.labels }, ports: [{ port: TERMINATION_APP.port, targetPort: TERMINATION_APP.port }] });
+        const dep = terminationDeployment(ctx.ns, ctx.images.nginx);
+        const svc = service({ ns: ctx.ns, ...TERMINATION_SERVICE });
         await applyObjects(ctx, 'apply nginx-deployment and nginx-service', [dep, svc]);
         const [pod] = await ctx.step('wait for the pod', () => podsReady(ctx.kube, ctx.ns, TERMINATION_APP.selector, 1));
         const eps = await ctx.step('wait for its endpoint', () => readyEndpoints(ctx.kube, ctx.ns, TERMINATION_APP.service, 1));

@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { deployApp, type DeployedApp } from './deploy.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { converge } from '../judge/converge.ts';
-import { exitCodeOf } from '../probes/kube.ts';
+import { exitCodeOf, type KObject } from '../probes/kube.ts';
 import { answered, curl } from '../probes/curl.ts';
 import type { PodRunner } from '../probes/runners.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../timeouts.ts';
@@ -49,23 +49,31 @@ export const TERMINATION: TerminationParams = {
 
 export const TERMINATION_APP = { name: 'nginx-deployment', service: 'nginx-service', labels: { app: 'nginx' }, selector: 'app=nginx', port: 80 } as const;
 
-/** The tutorial's Deployment (1 replica, preStop sleep, long grace) and nginx-service. */
-export async function deployTerminationApp(ctx: CaseContext, p: TerminationParams = TERMINATION): Promise<DeployedApp> {
-  const dep = deployment({
-    ns: ctx.ns,
+/** The tutorial's Deployment: 1 replica, preStop sleep, long grace (the case and the tutorial replay). */
+export function terminationDeployment(ns: string, image: string, p: TerminationParams = TERMINATION): KObject {
+  return deployment({
+    ns,
     name: TERMINATION_APP.name,
-    image: ctx.images.nginx,
+    image,
     replicas: 1,
     port: TERMINATION_APP.port,
     labels: { ...TERMINATION_APP.labels },
     extra: { terminationGracePeriodSeconds: p.gracePeriodSec, preStopSleepSec: p.preStopSleepSec },
   });
+}
+
+/** nginx-service, as deployApp() and service() take it. */
+export const TERMINATION_SERVICE = {
+  name: TERMINATION_APP.service,
+  selector: { ...TERMINATION_APP.labels },
+  ports: [{ port: TERMINATION_APP.port, targetPort: TERMINATION_APP.port }],
+};
+
+/** The tutorial's Deployment and nginx-service. */
+export async function deployTerminationApp(ctx: CaseContext, p: TerminationParams = TERMINATION): Promise<DeployedApp> {
+  const dep = terminationDeployment(ctx.ns, ctx.images.nginx, p);
   await ctx.rec.json('termination parameters (tutorial: grace 120 s, preStop sleep 180 s)', p);
-  return deployApp(ctx, dep, TERMINATION_APP.selector, 1, {
-    name: TERMINATION_APP.service,
-    selector: { ...TERMINATION_APP.labels },
-    ports: [{ port: TERMINATION_APP.port, targetPort: TERMINATION_APP.port }],
-  });
+  return deployApp(ctx, dep, TERMINATION_APP.selector, 1, TERMINATION_SERVICE);
 }
 
 /**

@@ -71,7 +71,8 @@ export default class ResultsReporter implements Reporter {
   }
 }
 
-async function readRuntimes(): Promise<ProjectRuntime[]> {
+/** What provisioning wrote per column (run/<project>.json); the tutorial reporter reads it too. */
+export async function readRuntimes(): Promise<ProjectRuntime[]> {
   const names = await readdir(RUNTIME_DIR).catch(() => [] as string[]);
   const out: ProjectRuntime[] = [];
   for (const n of names.filter((x) => x.endsWith('.json'))) {

@@ -5,13 +5,14 @@
  * already there stay), then re-renders index.html and junit.xml.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import type { Results, TutorialRun } from '../../reports/model.ts';
 import type { ProjectSpec } from '../run/projects.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
-import { buildResults, type ProjectRuntime } from '../run/results.ts';
+import { buildResults } from '../run/results.ts';
+import { readRuntimes } from '../run/reporter.ts';
 import { TUTORIAL_ATTACHMENT } from './replay.ts';
 import { mergeTutorialRuns } from './results.ts';
 
@@ -78,12 +79,4 @@ export default class TutorialReporter implements Reporter {
   printsToStdio(): boolean {
     return false;
   }
-}
-
-async function readRuntimes(): Promise<ProjectRuntime[]> {
-  const dir = path.join(REPORT_DIR, 'run');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const out: ProjectRuntime[] = [];
-  for (const n of names.filter((x) => x.endsWith('.json'))) out.push(JSON.parse(await readFile(path.join(dir, n), 'utf8')) as ProjectRuntime);
-  return out;
 }
