@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import type { ProjectSpec } from './harness/run/projects.ts';
-import { selectedProjects } from './harness/run/projects.ts';
+import { casesOf, selectedProjects } from './harness/run/projects.ts';
 import { REPORT_DIR } from './harness/run/recorder.ts';
 
 /**
@@ -22,12 +22,15 @@ export default defineConfig<{ kpcProject: ProjectSpec }>({
   timeout: 180_000,
   outputDir: 'out/test-results',
   reporter: [['list'], ['./harness/run/reporter.ts']],
-  projects: selectedProjects().map((spec) => ({
-    name: spec.name,
-    use: { kpcProject: spec },
-    // A negative control runs only the cases it must make fail.
-    ...(spec.control ? { grep: new RegExp(spec.control.mustFail.map((id) => `(^|\\s)${escapeRe(id)}(\\s|$)`).join('|')) } : {}),
-  })),
+  projects: selectedProjects().map((spec) => {
+    // A negative control runs only the cases it must make fail; a column with `cases` only those.
+    const only = casesOf(spec);
+    return {
+      name: spec.name,
+      use: { kpcProject: spec },
+      ...(only ? { grep: new RegExp(only.map((id) => `(^|\\s)${escapeRe(id)}(\\s|$)`).join('|')) } : {}),
+    };
+  }),
   metadata: { reportDir: REPORT_DIR },
 });
 

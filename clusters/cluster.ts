@@ -26,6 +26,7 @@ import {
   versions,
 } from './kind.ts';
 
+import type { ClusterIpFamily } from './ip-family.ts';
 import { intToIp, ipToInt } from './ipv4.ts';
 import { isProxyMode, PROXY_MODES, type ProxyMode } from './proxy-mode.ts';
 
@@ -62,6 +63,8 @@ export interface ClusterInfo {
   metallb?: MetalLBInfo;
   /** seconds `createCluster` took, when known */
   createSeconds?: number;
+  /** kind's networking.ipFamily at create time ('ipv4' when we did not record one) */
+  ipFamily: ClusterIpFamily;
 }
 
 export interface CreateOptions {
@@ -73,6 +76,8 @@ export interface CreateOptions {
   masqueradeAll?: boolean;
   /** More KubeProxyConfiguration fields (an implementation's own settings), merged in. */
   kubeProxyConfig?: Record<string, unknown>;
+  /** kind's networking.ipFamily; default ipv4. `dual` needs IPv6 in the kernel and on the kind network. */
+  ipFamily?: ClusterIpFamily;
   /** node image; default: the one clusters/build/node-image.sh built last */
   image?: string;
   /** install MetalLB; default true */
@@ -112,7 +117,7 @@ export function validateName(name: string): void {
 }
 
 /** The kind cluster config for our clusters. */
-export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean; kubeProxyConfig?: Record<string, unknown> }): string {
+export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean; kubeProxyConfig?: Record<string, unknown>; ipFamily?: ClusterIpFamily }): string {
   const kubeProxy: Record<string, unknown> = {
     ...(o.kubeProxyConfig ?? {}),
     apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
@@ -128,7 +133,8 @@ export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: num
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: o.name,
-    networking: { kubeProxyMode: o.proxyMode },
+    // dual: kind's default dual-stack pod and Service subnets (IPv4 first), node IPs of both families
+    networking: { kubeProxyMode: o.proxyMode, ...(o.ipFamily === 'dual' ? { ipFamily: 'dual' } : {}) },
     nodes: [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))],
     kubeadmConfigPatches: [YAML.stringify(kubeProxy)],
   };
@@ -195,6 +201,19 @@ export function ipvsUnsupportedReason(f: { procIpVs: boolean; moduleFile: boolea
   return f.moduleFile
     ? 'kube-proxy ipvs mode needs the kernel IP_VS support: the ip_vs module exists but could not be loaded (/proc/net/ip_vs is missing)'
     : 'kube-proxy ipvs mode needs the kernel IP_VS support (CONFIG_IP_VS): /proc/net/ip_vs is missing and this kernel has no ip_vs module';
+}
+
+/**
+ * Why a dual-stack cluster cannot be made here, or undefined when it can: the kernel must have
+ * IPv6, and the kind network, when it exists already (kind reuses it), must have an IPv6 subnet
+ * (kind creates it with one whenever Docker allows; an older one made without stays IPv4-only).
+ */
+export function dualStackUnsupportedReason(f: { kernelIpv6: boolean; network: { ipv6Subnet?: string } | undefined; networkName: string }): string | undefined {
+  if (!f.kernelIpv6) return 'a dual-stack cluster needs IPv6 in the kernel: /proc/net/if_inet6 is missing';
+  if (f.network && !f.network.ipv6Subnet) {
+    return `a dual-stack cluster needs an IPv6 subnet on the Docker network "${f.networkName}", which exists without one; delete it when no cluster uses it (docker network rm ${f.networkName}) and kind recreates it with IPv6`;
+  }
+  return undefined;
 }
 
 export function formatElapsed(ms: number): string {
@@ -264,6 +283,7 @@ interface SavedState {
   nodeImage: string;
   metallb?: MetalLBInfo;
   createSeconds?: number;
+  ipFamily?: ClusterIpFamily;
 }
 
 async function readState(name: string): Promise<SavedState | undefined> {
@@ -347,6 +367,7 @@ export async function getCluster(name: string): Promise<ClusterInfo | undefined>
     kubernetesVersion: versions().kubernetes,
     ...(state?.metallb ? { metallb: state.metallb } : {}),
     ...(state?.createSeconds !== undefined ? { createSeconds: state.createSeconds } : {}),
+    ipFamily: state?.ipFamily ?? 'ipv4',
   };
 }
 
@@ -409,6 +430,11 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
     if (why) throw new UnsupportedHere(why);
   }
   await ensureDocker();
+  const ipFamily = opts.ipFamily ?? 'ipv4';
+  if (ipFamily === 'dual') {
+    const why = dualStackUnsupportedReason({ kernelIpv6: existsSync('/proc/net/if_inet6'), network: await dockerNetwork(KIND_NETWORK), networkName: KIND_NETWORK });
+    if (why) throw new UnsupportedHere(why);
+  }
   if ((await kindClusterNames()).includes(name)) {
     throw new ClusterExists(`cluster "${name}" already exists; delete it first with: npm run cluster -- delete --name ${name}`);
   }
@@ -421,12 +447,12 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   const dir = stateDir(name);
   await mkdir(dir, { recursive: true });
   const configFile = path.join(dir, 'kind-config.yaml');
-  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll, ...(opts.kubeProxyConfig ? { kubeProxyConfig: opts.kubeProxyConfig } : {}) }));
+  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll, ipFamily, ...(opts.kubeProxyConfig ? { kubeProxyConfig: opts.kubeProxyConfig } : {}) }));
   const kubeconfig = kubeconfigPath(name);
 
   let started = false;
   try {
-    log(`creating kind cluster "${name}" (1 control plane + ${workers} workers, kube-proxy ${opts.proxyMode}${masqueradeAll ? ', masqueradeAll' : ''}) from ${image}`);
+    log(`creating kind cluster "${name}" (1 control plane + ${workers} workers, kube-proxy ${opts.proxyMode}${masqueradeAll ? ', masqueradeAll' : ''}${ipFamily === 'dual' ? ', dual-stack' : ''}) from ${image}`);
     started = true;
     await kindCmd(
       ['create', 'cluster', '--name', name, '--config', configFile, '--image', image, '--kubeconfig', kubeconfig, '--wait', '0s', ...(opts.keepOnFailure ? ['--retain'] : [])],
@@ -462,7 +488,7 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
       metallb = { ...r, poolName: METALLB_POOL, namespace: 'metallb-system' };
     }
     const createSeconds = Math.round((Date.now() - t0) / 100) / 10;
-    const state: SavedState = { name, proxyMode: opts.proxyMode, masqueradeAll, nodeImage: image, createSeconds, ...(metallb ? { metallb } : {}) };
+    const state: SavedState = { name, proxyMode: opts.proxyMode, masqueradeAll, nodeImage: image, createSeconds, ...(metallb ? { metallb } : {}), ...(ipFamily !== 'ipv4' ? { ipFamily } : {}) };
     await writeFile(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
     const info = await getCluster(name);
     if (!info) throw new Error(`cluster ${name} vanished right after create`);

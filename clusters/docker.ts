@@ -50,6 +50,14 @@ export async function networkOf(container: string): Promise<{ name: string; subn
   return { name, subnet };
 }
 
+/** A container's addresses on one network: IPv4, and IPv6 when the network has an IPv6 subnet. */
+export async function containerAddresses(container: string, network: string): Promise<{ ipv4: string; ipv6: string }> {
+  const r = await execa('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', container], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`docker inspect ${container}: ${r.stderr}`);
+  const net = (JSON.parse(r.stdout) as Record<string, { IPAddress?: string; GlobalIPv6Address?: string }>)[network];
+  return { ipv4: net?.IPAddress ?? '', ipv6: net?.GlobalIPv6Address ?? '' };
+}
+
 /** Addresses Docker has handed out on a network (nodes, outside clients, anything else). */
 export async function networkAddresses(network: string): Promise<string[]> {
   const r = await execa('docker', ['network', 'inspect', '--format', '{{json .Containers}}', network], { reject: false });

@@ -1,6 +1,6 @@
 /**
  * npm run cluster -- create --proxy-mode iptables|nftables|ipvs [--name N] [--workers 2]
- *                          [--masquerade-all] [--image REF] [--no-metallb] [--keep-on-failure]
+ *                          [--masquerade-all] [--ip-family ipv4|dual] [--image REF] [--no-metallb] [--keep-on-failure]
  * npm run cluster -- delete --name N
  * npm run cluster -- list [--json]
  * npm run cluster -- kubeconfig --name N      (prints the kubeconfig path)
@@ -23,7 +23,7 @@ import {
 } from '../cluster.ts';
 
 const USAGE = `usage:
-  npm run cluster -- create --proxy-mode ${PROXY_MODES.join('|')} [--name ${DEFAULT_NAME}] [--workers 2] [--masquerade-all] [--image REF] [--no-metallb] [--keep-on-failure]
+  npm run cluster -- create --proxy-mode ${PROXY_MODES.join('|')} [--name ${DEFAULT_NAME}] [--workers 2] [--masquerade-all] [--ip-family ipv4|dual] [--image REF] [--no-metallb] [--keep-on-failure]
   npm run cluster -- delete --name NAME
   npm run cluster -- list [--json]
   npm run cluster -- kubeconfig --name NAME`;
@@ -39,6 +39,7 @@ export function parseCli(argv: string[]) {
       name: { type: 'string' },
       workers: { type: 'string' },
       'masquerade-all': { type: 'boolean', default: false },
+      'ip-family': { type: 'string' },
       image: { type: 'string' },
       'no-metallb': { type: 'boolean', default: false },
       'keep-on-failure': { type: 'boolean', default: false },
@@ -56,12 +57,15 @@ export function parseCli(argv: string[]) {
       if (!isProxyMode(mode)) throw new Usage(`--proxy-mode must be one of ${PROXY_MODES.join(', ')}, not "${mode}"`);
       const workers = values.workers === undefined ? 2 : Number(values.workers);
       if (!Number.isInteger(workers) || workers < 0) throw new Usage(`--workers must be a whole number, not "${values.workers}"`);
+      const ipFamily = values['ip-family'] ?? 'ipv4';
+      if (ipFamily !== 'ipv4' && ipFamily !== 'dual') throw new Usage(`--ip-family must be ipv4 or dual, not "${ipFamily}"`);
       return {
         command,
         name: values.name ?? DEFAULT_NAME,
         proxyMode: mode,
         workers,
         masqueradeAll: values['masquerade-all'],
+        ipFamily,
         image: values.image,
         metallb: !values['no-metallb'],
         keepOnFailure: values['keep-on-failure'],
@@ -133,9 +137,9 @@ async function main(): Promise<number> {
       try {
         const info = await createCluster({ ...cmd, image: cmd.image, signal: ac.signal, log: (l) => console.log(l) });
         console.log(`\ncluster "${info.name}" is ready (${info.createSeconds}s)`);
-        console.log(`  kube-proxy: ${info.proxyMode}${info.masqueradeAll ? ' (masqueradeAll)' : ''}`);
+        console.log(`  kube-proxy: ${info.proxyMode}${info.masqueradeAll ? ' (masqueradeAll)' : ''}${info.ipFamily === 'dual' ? ', dual-stack' : ''}`);
         console.log(`  network:    ${info.network.name} ${info.network.subnet}`);
-        for (const n of info.nodes) console.log(`  node:       ${n.name} ${n.role} ${n.ip}`);
+        for (const n of info.nodes) console.log(`  node:       ${n.name} ${n.role} ${n.ip}${info.ipFamily === 'dual' && n.ipv6 ? ` ${n.ipv6}` : ''}`);
         if (info.metallb) console.log(`  MetalLB:    ${info.metallb.range}`);
         console.log(`  kubectl --kubeconfig ${info.kubeconfig} get nodes`);
         return 0;

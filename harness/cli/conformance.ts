@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
 import { IMPLEMENTATIONS } from '../implementations/index.ts';
-import { PROJECTS, projectsFromSpecs, versionable, withReleases } from '../run/projects.ts';
+import { defaultProjects, PROJECTS, projectsFromSpecs, versionable, withReleases } from '../run/projects.ts';
 import { buildCommand, builtReleaseImage, parseReleases } from '../../clusters/kube-proxy-release.ts';
 import { dockerImageExists, versions } from '../../clusters/kind.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
@@ -32,8 +32,9 @@ import { parseNodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
 import { exitCodeFor, FailOnError, parseFailOn, type FailOn } from '../../reports/exit-code.ts';
 
 const USAGE = `usage: npm run conformance -- [--modes iptables,nftables,...] [--kube-proxy-version v1.33.13,...] [--kubeconfig FILE [--implementation NAME | --proxy-mode MODE] [--name NAME]] [--node-access docker|pod|auto] [--grep TEXT] [--samples N] [--repeat N] [--baseline FILE [--fail-on regressions|failures]] [--keep | --keep-clusters]
-  --modes       projects to run (default: all of ${PROJECTS.map((p) => p.name).join(', ')}); a column
-                spec NAME@RELEASE (iptables@v1.33.13) runs that column with kube-proxy of RELEASE
+  --modes       projects to run (default: all of ${defaultProjects().map((p) => p.name).join(', ')}); a column
+                spec NAME@RELEASE (iptables@v1.33.13) runs that column with kube-proxy of RELEASE;
+                opt-in columns run only when named: ${PROJECTS.filter((p) => p.optIn).map((p) => `${p.name} (${p.optIn})`).join('; ') || 'none'}
   --kube-proxy-version  also run each of ${versionable().join(', ')} of --modes with kube-proxy of
                 these releases (columns iptables@v1.33, ...; within the version-skew policy of the
                 pinned ${versions().kubernetes}; build them first: npm run images -- --kube-proxy-versions LIST)
@@ -112,7 +113,7 @@ async function main(): Promise<number> {
     if (args['kube-proxy-version']) fail('--kube-proxy-version swaps kube-proxy in kind clusters this run creates; it cannot be combined with --kubeconfig');
   } else if (args.modes || args['kube-proxy-version']) {
     const known = new Set(PROJECTS.map((p) => p.name));
-    const modes = args.modes ? args.modes.split(',').map((s) => s.trim()).filter(Boolean) : [...known];
+    const modes = args.modes ? args.modes.split(',').map((s) => s.trim()).filter(Boolean) : defaultProjects().map((p) => p.name);
     const bad = modes.filter((m) => !known.has(m.split('@')[0] ?? m));
     if (bad.length) fail(`unknown mode/project: ${bad.join(', ')} (known: ${[...known].join(', ')})`);
     let releases: string[] = [];

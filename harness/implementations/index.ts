@@ -3,6 +3,7 @@
  * module in this folder plus a line here.
  */
 import { iptables } from './iptables.ts';
+import { iptablesDual } from './iptables-dual.ts';
 import { iptablesMasqueradeAll } from './iptables-masquerade-all.ts';
 import { ipvs } from './ipvs.ts';
 import { nftables } from './nftables.ts';
@@ -10,7 +11,7 @@ import type { Implementation } from './types.ts';
 
 export type { Implementation } from './types.ts';
 
-export const IMPLEMENTATIONS: readonly Implementation[] = [iptables, nftables, ipvs, iptablesMasqueradeAll];
+export const IMPLEMENTATIONS: readonly Implementation[] = [iptables, nftables, ipvs, iptablesMasqueradeAll, iptablesDual];
 
 export function implementationByName(name: string, known: readonly Implementation[] = IMPLEMENTATIONS): Implementation {
   const hit = known.find((i) => i.name === name);
@@ -20,5 +21,5 @@ export function implementationByName(name: string, known: readonly Implementatio
 
 /** The implementation a cluster runs, recognised by what kube-proxy reports at :10249/proxyMode. */
 export function implementationReporting(mode: string, known: readonly Implementation[] = IMPLEMENTATIONS): Implementation | undefined {
-  return known.find((i) => !i.control && i.reportedMode === mode);
+  return known.find((i) => !i.control && !i.optIn && i.reportedMode === mode);
 }

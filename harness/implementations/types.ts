@@ -3,6 +3,7 @@
  * is one module in this folder exporting one of these. Code asks it for a fact; nothing
  * outside this folder switches on an implementation's name.
  */
+import type { ClusterIpFamily } from '../../clusters/ip-family.ts';
 import type { ProxyMode } from '../../clusters/proxy-mode.ts';
 import type { Expectation } from '../judge/expectations.ts';
 import type { BalancingShape, RulesetEvidence, ServiceSelector } from '../probes/dataplane.ts';
@@ -49,6 +50,11 @@ export interface ReleaseChange {
 export interface KindInstall {
   /** kube-proxy's mode and any KubeProxyConfiguration fields of this implementation. */
   kubeProxy: { mode: ProxyMode; config?: Record<string, unknown> };
+  /**
+   * kind's networking.ipFamily (default ipv4). `dual`: nodes, pods and Services get addresses of
+   * both families, and the source-IP cases run for IPv4 and IPv6 (docs/dualstack.md).
+   */
+  ipFamily?: ClusterIpFamily;
 }
 
 /** How the implementation's dataplane is read for evidence. */
@@ -91,6 +97,13 @@ export interface Implementation {
    * implementationAt, absent for the pinned release.
    */
   kubeProxyRelease?: string;
+  /**
+   * Why this column runs only when named (`--modes NAME`), not in the default set; absent: a
+   * default column.
+   */
+  optIn?: string;
+  /** The cases this column runs (ids), when not all: what the column exists to show. */
+  cases?: readonly string[];
   /** caseId -> row key -> override. */
   overrides?: Record<string, Record<string, ExpectationOverride>>;
   /**

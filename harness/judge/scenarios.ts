@@ -13,6 +13,7 @@ import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
 import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
+import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
 import type { Runner } from '../probes/runners.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
@@ -42,6 +43,27 @@ export interface SourceScenario {
   probes: SourceProbe[];
   /** Capture on the endpoint nodes (default). Without it only the echo is judged. */
   capture?: boolean;
+}
+
+/**
+ * The tcpdump filter for a scenario's endpoints: only their addresses and ports (other cases run
+ * concurrently on the same nodes), for TCP only SYNs and RSTs. BPF cannot index `tcp[]` behind
+ * an IPv6 header, so IPv6 flags are read at their fixed offset (40-byte header + 13; kube-proxy's
+ * traffic to a pod carries no extension headers).
+ */
+export function captureFilter(endpoints: readonly { ip: string; port: number }[], udp: boolean): string {
+  const hosts = [...new Set(endpoints.map((e) => e.ip))].map((ip) => `host ${ip}`).join(' or ');
+  const ports = [...new Set(endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ');
+  if (udp) return `udp and (${hosts}) and (${ports})`;
+  const v4Flags = 'tcp[tcpflags] & (tcp-syn|tcp-rst) != 0';
+  if (!endpoints.some((e) => familyOf(e.ip) === 'IPv6')) return `tcp and (${hosts}) and (${ports}) and ${v4Flags}`;
+  return `tcp and (${hosts}) and (${ports}) and ((ip and ${v4Flags}) or (ip6 and ip6[53] & 0x06 != 0))`;
+}
+
+/** The family of a path's client address (IPv4 when it is not known). */
+function probeFamily(p: Pick<SourceProbe, 'clientIp' | 'from'>): IpFamily {
+  const ip = p.clientIp ?? p.from.ip ?? '';
+  return ip ? familyOf(ip) : 'IPv4';
 }
 
 /** A path's concrete label for evidence: who, to where (the row key names only roles). */
@@ -138,11 +160,7 @@ export function wireSource(
 
 export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): Promise<Check[]> {
   const captureNodes = sc.capture === false ? [] : [...new Set(sc.endpoints.map((e) => e.node))];
-  // Only this case's endpoints: other cases run concurrently on the same nodes.
-  const hosts = [...new Set(sc.endpoints.map((e) => e.ip))].map((ip) => `host ${ip}`).join(' or ');
-  const ports = [...new Set(sc.endpoints.map((e) => e.port))].map((p) => `port ${p}`).join(' or ');
-  const udp = sc.probes.some((p) => p.url.startsWith('udp://'));
-  const filter = udp ? `udp and (${hosts}) and (${ports})` : `tcp and (${hosts}) and (${ports}) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0`;
+  const filter = captureFilter(sc.endpoints, sc.probes.some((p) => p.url.startsWith('udp://')));
   const captures: NodeCapture[] = captureNodes.length
     ? await ctx.step(`start tcpdump on ${captureNodes.join(', ')}`, () => Promise.all(captureNodes.map((n) => ctx.capture(n, filter, `syn-${n}`))))
     : [];
@@ -164,10 +182,15 @@ export async function runSourceScenario(ctx: CaseContext, sc: SourceScenario): P
       packets = packets.concat(cap.packets);
     }
   }
+  // What the receiving node owns, of the families its paths use: its interfaces' addresses and,
+  // from the cluster, its InternalIPs (on a dual-stack cluster one of each family).
   const addrs = new Map<string, string[]>();
   for (const n of new Set(sc.probes.map((p) => p.receivingNode))) {
-    const runner = ctx.cluster.nodes.find((x) => x.name === n)?.runner;
-    addrs.set(n, runner ? await nodeAddresses(runner) : []);
+    const node = ctx.cluster.nodes.find((x) => x.name === n);
+    const families = [...new Set(sc.probes.filter((p) => p.receivingNode === n).map((p) => probeFamily(p)))];
+    const owned = node?.runner ? await nodeAddresses(node.runner, families) : [];
+    const internal = (node?.ips ?? []).filter((ip) => families.includes(familyOf(ip)));
+    addrs.set(n, [...new Set([...owned, ...internal])]);
   }
   const claimed = new Set<string>();
   for (const { s } of sampled) {

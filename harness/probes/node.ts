@@ -1,10 +1,22 @@
 /** Facts read from a node: its addresses, kube-proxy's reported mode. */
+import type { IpFamily } from '../../clusters/ip-family.ts';
 import type { Runner } from './runners.ts';
 
-/** Every IPv4 address configured on the node (any interface): "owned by the node". */
-export async function nodeAddresses(node: Runner): Promise<string[]> {
-  const r = await node.run(['ip', '-o', '-4', 'addr', 'show'], 10_000);
-  return [...r.stdout.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1] ?? '').filter(Boolean);
+/**
+ * Every address of the given families configured on the node (any interface): "owned by the
+ * node". IPv6: global scope only (a link-local address is never a connection's source toward
+ * another host's global address).
+ */
+export async function nodeAddresses(node: Runner, families: readonly IpFamily[] = ['IPv4']): Promise<string[]> {
+  const out: string[] = [];
+  if (families.includes('IPv4')) out.push(...parseIpAddr((await node.run(['ip', '-o', '-4', 'addr', 'show'], 10_000)).stdout));
+  if (families.includes('IPv6')) out.push(...parseIpAddr((await node.run(['ip', '-o', '-6', 'addr', 'show', 'scope', 'global'], 10_000)).stdout));
+  return out;
+}
+
+/** The addresses in `ip -o addr show` output (inet and inet6 lines). */
+export function parseIpAddr(stdout: string): string[] {
+  return [...stdout.matchAll(/\binet6? ([0-9a-f.:]+)\//gi)].map((m) => m[1] ?? '').filter(Boolean);
 }
 
 export interface ProxyModeEvidence {

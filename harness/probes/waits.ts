@@ -4,7 +4,10 @@ import { TIMEOUTS } from '../timeouts.ts';
 
 export interface PodFact {
   name: string;
+  /** status.podIP: the pod's address of the cluster's first family. */
   ip: string;
+  /** status.podIPs: one address per family on a dual-stack cluster. */
+  ips: string[];
   node: string;
   ready: boolean;
   labels: Record<string, string>;
@@ -12,10 +15,12 @@ export interface PodFact {
 
 function podFact(o: KObject): PodFact {
   const spec = o.spec as { nodeName?: string } | undefined;
-  const status = o.status as { podIP?: string; conditions?: { type: string; status: string }[] } | undefined;
+  const status = o.status as { podIP?: string; podIPs?: { ip: string }[]; conditions?: { type: string; status: string }[] } | undefined;
+  const ip = status?.podIP ?? '';
   return {
     name: o.metadata?.name ?? '',
-    ip: status?.podIP ?? '',
+    ip,
+    ips: status?.podIPs?.length ? status.podIPs.map((p) => p.ip) : ip ? [ip] : [],
     node: spec?.nodeName ?? '',
     ready: status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     labels: (o.metadata?.labels as Record<string, string>) ?? {},

@@ -3,6 +3,7 @@
  * proxy mode, or an existing cluster given by kubeconfig whose proxy is whatever it runs.
  */
 import { networkOf } from '../../clusters/docker.ts';
+import { commonFamilies, type IpFamily } from '../../clusters/ip-family.ts';
 import { Kube } from '../probes/kube.ts';
 import { implementationReporting, type Implementation } from '../implementations/index.ts';
 import type { LbProvider, ProjectSpec } from './projects.ts';
@@ -13,7 +14,10 @@ import { createSocket } from 'node:dgram';
 
 export interface NodeFact {
   name: string;
+  /** The node's first InternalIP (the IPv4 one on a dual-stack kind cluster). */
   ip: string;
+  /** Every InternalIP of the node (one per family on a dual-stack cluster). */
+  ips: string[];
   controlPlane: boolean;
   /** Commands on the node through the cluster's node access; absent when it cannot reach the node. */
   runner?: NodeShell;
@@ -35,12 +39,28 @@ export interface ClusterUnderTest {
    * which source address (the outside client then runs on the host network).
    */
   hostReach?: HostReach;
+  /**
+   * The IP families every node has an InternalIP of, IPv4 first: one on a single-stack cluster,
+   * both on a dual-stack one (the source-IP cases then run for each).
+   */
+  ipFamilies: IpFamily[];
   /** The Docker network the nodes sit on; outside clients join it. */
   network?: { name: string; subnet: string };
   kubernetesVersion: string;
   nodeImage?: string;
   /** LoadBalancer provider installed, if any. */
   lbProvider: LbProvider;
+}
+
+/**
+ * A column declared dual-stack whose cluster is not (a node without an InternalIP of each
+ * family): its IPv6 rows would silently be missing, so it is an error instead. Checked as
+ * https://kubernetes.io/docs/tasks/network/validate-dual-stack/ does (node addressing).
+ */
+export function dualStackProblem(impl: Pick<Implementation, 'install'>, cluster: Pick<ClusterUnderTest, 'name' | 'nodes' | 'ipFamilies'>): string | undefined {
+  if (impl.install.ipFamily !== 'dual' || cluster.ipFamilies.length === 2) return undefined;
+  const nodes = cluster.nodes.map((n) => `${n.name}: ${n.ips.join(', ') || 'none'}`).join('; ');
+  return `the implementation needs a dual-stack cluster, but ${cluster.name}'s nodes do not all have an InternalIP of both families (${nodes})`;
 }
 
 /** A project that cannot run here at all: every case in it is skipped with this reason. */
@@ -63,11 +83,12 @@ export async function describeCluster(opts: {
   let kubernetesVersion = '';
   for (const n of await kube.listNodes()) {
     const name = n.metadata?.name ?? '';
-    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
+    const ips = (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+    const ip = ips[0] ?? '';
     kubernetesVersion ||= n.status?.nodeInfo?.kubeletVersion ?? '';
     const controlPlane = Object.keys(n.metadata?.labels ?? {}).includes('node-role.kubernetes.io/control-plane');
     const reachable = await nodeAccess.reachable(name);
-    nodes.push({ name, ip, controlPlane, runner: reachable ? nodeAccess.shell(name, ip) : undefined });
+    nodes.push({ name, ip, ips, controlPlane, runner: reachable ? nodeAccess.shell(name, ip) : undefined });
   }
   nodes.sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name));
   // The outside client's network (docker inspect, not node access): kind nodes are containers.
@@ -75,7 +96,8 @@ export async function describeCluster(opts: {
   const hostReach = network ? undefined : await reachFromHost(nodes.map((n) => n.ip).filter(Boolean));
   const impl = opts.declared ?? (await detect(nodes, nodeAccess));
   const { declared: _declared, nodeAccess: _make, ...rest } = opts;
-  return { ...rest, kube, nodes, nodeAccess, network, ...(hostReach ? { hostReach } : {}), impl, kubernetesVersion };
+  const ipFamilies = commonFamilies(nodes.map((n) => n.ips));
+  return { ...rest, kube, nodes, nodeAccess, network, ...(hostReach ? { hostReach } : {}), impl, kubernetesVersion, ipFamilies };
 }
 
 /** Recognises the implementation from the first reachable node; proxy/mode-matches checks every node. */

@@ -5,6 +5,8 @@
  */
 import type { TestInfo, TestType, Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions } from '@playwright/test';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { containerAddresses } from '../../clusters/docker.ts';
+import type { IpFamily } from '../../clusters/ip-family.ts';
 import type { ClusterUnderTest, NodeFact } from './cluster-under-test.ts';
 import type { Kube, KObject } from '../probes/kube.ts';
 import type { Behaviour, Implementation } from '../implementations/types.ts';
@@ -49,6 +51,11 @@ export interface CaseContext {
   testInfo: TestInfo;
   step<T>(title: string, fn: () => Promise<T>): Promise<T>;
   apply(objs: KObject[]): Promise<void>;
+  /**
+   * The IP families of the cluster (every node has an InternalIP of each), IPv4 first: one on a
+   * single-stack cluster; both on a dual-stack one, where the source-IP cases probe each.
+   */
+  ipFamilies: readonly IpFamily[];
   /** Nodes that run ordinary workloads (kind: the workers), sorted by name. */
   workers: NodeFact[];
   /** A client pod on every node, by node name (shared by the project's tests). */
@@ -198,6 +205,7 @@ function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec
     images,
     testInfo,
     workers: workers.length ? workers : cluster.nodes,
+    ipFamilies: cluster.ipFamilies,
     step: (title, fn) => rec.step(title, fn),
     apply: (objs) => cluster.kube.apply(objs),
     clients: () => (w.clients ??= startClients(cluster, images)),
@@ -218,7 +226,7 @@ async function startClients(cluster: ClusterUnderTest, images: Images): Promise<
   });
   await cluster.kube.apply(cluster.nodes.map((n) => clientPod(ns, n.name, images.curl)));
   const pods = await podsReady(cluster.kube, ns, 'app=kpc-client', cluster.nodes.length);
-  return new Map(pods.map((p) => [p.node, new PodRunner(cluster.kube, ns, p.name, 'client', p.ip, p.node)]));
+  return new Map(pods.map((p) => [p.node, new PodRunner(cluster.kube, ns, p.name, 'client', p.ip, p.node, p.ips)]));
 }
 
 async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<{ runner: ContainerRunner; container: StartedTestContainer }> {
@@ -241,5 +249,7 @@ async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<
     .withEntrypoint(['sleep', 'infinity'])
     .start();
   const ip = container.getIpAddress(cluster.network.name);
-  return { runner: new ContainerRunner(`outside client ${container.getName().replace(/^\//, '')} (${ip})`, ip, container), container };
+  // On a dual-stack cluster the client also needs its IPv6 address (the kind network has an IPv6 subnet).
+  const ipv6 = cluster.ipFamilies.includes('IPv6') ? (await containerAddresses(container.getId(), cluster.network.name)).ipv6 : '';
+  return { runner: new ContainerRunner(`outside client ${container.getName().replace(/^\//, '')} (${ip})`, ip, container, ipv6 ? [ip, ipv6] : [ip]), container };
 }

@@ -22,13 +22,35 @@ export interface ProjectSpec {
   lbProvider: LbProvider;
   /** A negative control: the suite must report these cases as failed here. */
   control?: { description: string; mustFail: readonly string[] };
+  /** Only these cases run in this column (ids); absent: every case (a control: its mustFail). */
+  cases?: readonly string[];
+  /** Run only when named: why it is not a default column. */
+  optIn?: string;
 }
 
 export function projectOf(impl: Implementation): ProjectSpec {
-  return { name: impl.name, implementation: impl, lbProvider: 'metallb', ...(impl.control ? { control: impl.control } : {}) };
+  return {
+    name: impl.name,
+    implementation: impl,
+    lbProvider: 'metallb',
+    ...(impl.control ? { control: impl.control } : {}),
+    ...(impl.cases ? { cases: impl.cases } : {}),
+    ...(impl.optIn ? { optIn: impl.optIn } : {}),
+  };
 }
 
+/** Every known column, opt-in ones included (`--modes` may name any of them). */
 export const PROJECTS: readonly ProjectSpec[] = IMPLEMENTATIONS.map(projectOf);
+
+/** The columns of a run without `--modes`: every column that is not opt-in. */
+export function defaultProjects(all: readonly ProjectSpec[] = PROJECTS): ProjectSpec[] {
+  return all.filter((p) => !p.optIn);
+}
+
+/** The case ids a column runs, when it runs only some: a control's mustFail, else its cases. */
+export function casesOf(p: ProjectSpec): readonly string[] | undefined {
+  return p.control?.mustFail ?? p.cases;
+}
 
 /**
  * Column specs: a column name (`iptables`), or an implementation at another kube-proxy release
@@ -45,7 +67,7 @@ export function projectsFromSpecs(specs: readonly string[], all: readonly Projec
       continue;
     }
     const base = projectByName(spec.slice(0, at), all);
-    if (base.implementation === 'detect' || base.control) throw new Error(`"${spec}": only a kube-proxy column without a negative control has version columns (${versionable(all).join(', ')})`);
+    if (base.implementation === 'detect' || base.control || base.optIn) throw new Error(`"${spec}": only a kube-proxy column without a negative control has version columns (${versionable(all).join(', ')})`);
     const [release] = parseReleases(spec.slice(at + 1), pinned);
     out.push(projectOf(implementationAt(base.implementation, release!.version)));
   }
@@ -57,7 +79,7 @@ export function projectsFromSpecs(specs: readonly string[], all: readonly Projec
 
 /** Column names that may take `@<release>`. */
 export function versionable(all: readonly ProjectSpec[] = PROJECTS): string[] {
-  return all.filter((p) => p.implementation !== 'detect' && !p.control).map((p) => p.name);
+  return all.filter((p) => p.implementation !== 'detect' && !p.control && !p.optIn).map((p) => p.name);
 }
 
 /**
@@ -92,7 +114,7 @@ export function selectedProjects(env: NodeJS.ProcessEnv = process.env, known: re
     return [{ name: env.KPC_NAME ?? declared?.name ?? 'under-test', implementation: declared ?? 'detect', lbProvider: lb }];
   }
   const wanted = env.KPC_PROJECTS?.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!wanted) return all;
+  if (!wanted) return defaultProjects(all);
   return projectsFromSpecs(wanted, all);
 }
 

@@ -10,7 +10,7 @@ import { containerRunning, refuseDockerExec } from '../../clusters/docker.ts';
 import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
 import { versions } from '../../clusters/kind.ts';
-import { describeCluster, type ClusterUnderTest } from './cluster-under-test.ts';
+import { describeCluster, dualStackProblem, type ClusterUnderTest } from './cluster-under-test.ts';
 import type { Images } from '../apps/workloads.ts';
 import type { ProjectSpec } from './projects.ts';
 import { REPORT_DIR } from './recorder.ts';
@@ -72,6 +72,8 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
       ...(project.implementation !== 'detect' ? { declared: project.implementation } : {}),
       lbProvider: project.lbProvider,
     });
+    const notDual = dualStackProblem(cluster.impl, cluster);
+    if (notDual) throw new Error(`[${project.name}] ${notDual}`);
     // Without a declared provider, MetalLB counts only when it is installed.
     if (!process.env.KPC_LB_PROVIDER && cluster.lbProvider === 'metallb') {
       const ns = await cluster.kube.core.readNamespace({ name: 'metallb-system' }).catch(() => undefined);
@@ -105,6 +107,8 @@ export async function provisionCluster(project: ProjectSpec): Promise<Provisione
     lbProvider: info.metallb ? 'metallb' : 'none',
     nodeImage: info.nodeImage,
   });
+  const notDual = dualStackProblem(impl, cluster);
+  if (notDual) throw new Error(`[${project.name}] ${notDual}`);
   await writeRuntime(project, cluster);
   return {
     cluster,
@@ -145,7 +149,7 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
   if (info) {
     // The pod path never execs into a node container: it trusts the mode recorded at creation
     // (proxy/mode-matches then reads every node through its pod).
-    const ok = access === 'pod' ? impl.install.kubeProxy.mode === info.proxyMode : await runsMode(info.nodes[0]?.name, impl.reportedMode);
+    const ok = (access === 'pod' ? impl.install.kubeProxy.mode === info.proxyMode : await runsMode(info.nodes[0]?.name, impl.reportedMode)) && info.ipFamily === (impl.install.ipFamily ?? 'ipv4');
     if (!ok) {
       throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
     }
@@ -161,6 +165,7 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
       name,
       proxyMode: impl.install.kubeProxy.mode,
       ...(impl.install.kubeProxy.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
+      ...(impl.install.ipFamily ? { ipFamily: impl.install.ipFamily } : {}),
       log: (l: string) => console.log(`[${project.name}] ${l}`),
       signal: abort.signal,
     });

@@ -63,8 +63,11 @@ test('elapsed time format', () => {
 
 test('CLI parsing', () => {
   assert.deepEqual(parseCli(['create', '--proxy-mode', 'iptables']), {
-    command: 'create', name: 'kpc', proxyMode: 'iptables', workers: 2, masqueradeAll: false, image: undefined, metallb: true, keepOnFailure: false,
+    command: 'create', name: 'kpc', proxyMode: 'iptables', workers: 2, masqueradeAll: false, ipFamily: 'ipv4', image: undefined, metallb: true, keepOnFailure: false,
   });
+  const dual = parseCli(['create', '--proxy-mode', 'iptables', '--ip-family', 'dual']);
+  assert.equal(dual.command === 'create' && dual.ipFamily, 'dual');
+  assert.throws(() => parseCli(['create', '--proxy-mode', 'iptables', '--ip-family', 'ipv6']), /--ip-family must be ipv4 or dual/);
   const c = parseCli(['create', '--proxy-mode', 'nftables', '--name', 'n1', '--workers', '1', '--masquerade-all', '--no-metallb']);
   assert.equal(c.command, 'create');
   if (c.command === 'create') {

@@ -15,7 +15,7 @@ test('every registered implementation is complete: facts with sources, a datapla
     assert.ok(i.dataplane.tool && typeof i.dataplane.dump === 'function', i.name);
     for (const id of i.control?.mustFail ?? []) assert.match(id, /^[a-z-]+\/[a-z0-9-]+$/);
   }
-  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all']);
+  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all', 'iptables-dual']);
   assert.deepEqual(PROJECTS.filter((p) => p.control).map((p) => p.name), ['iptables-masquerade-all']);
   assert.equal(implementationByName('nftables').behaviour.nodePortOnLocalhost, false);
   assert.throws(() => implementationByName('userspace'), /unknown implementation "userspace"; known: iptables, nftables/);
@@ -34,8 +34,9 @@ test('an implementation recognised from what kube-proxy reports (never a control
   assert.equal(implementationReporting('userspace'), undefined);
 });
 
-test('selectedProjects: all by default, a subset by KPC_PROJECTS, one column for an existing cluster', () => {
-  assert.equal(selectedProjects({}).length, PROJECTS.length);
+test('selectedProjects: all but the opt-in columns by default, a subset by KPC_PROJECTS, one column for an existing cluster', () => {
+  assert.deepEqual(selectedProjects({}).map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all']);
+  assert.deepEqual(selectedProjects({ KPC_PROJECTS: 'iptables-dual' }).map((p) => p.name), ['iptables-dual']);
   assert.deepEqual(selectedProjects({ KPC_PROJECTS: 'nftables, iptables' }).map((p) => p.name), ['nftables', 'iptables']);
   assert.throws(() => selectedProjects({ KPC_PROJECTS: 'iptable' }), /unknown project "iptable"/);
   const existing = selectedProjects({ KUBECONFIG_UNDER_TEST: '/tmp/kc', KPC_NAME: 'my-proxy' });

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import YAML from 'yaml';
+import { addressOf, commonFamilies, familyOf, urlHost } from '../../clusters/ip-family.ts';
+import { dualStackUnsupportedReason, kindConfig } from '../../clusters/cluster.ts';
+import { endpointsOf, familyKey, familyServiceName, familyServiceSpec } from '../../harness/apps/families.ts';
+import { captureFilter } from '../../harness/judge/scenarios.ts';
+import { sourceMatches } from '../../harness/judge/judge.ts';
+import { implementationByName } from '../../harness/implementations/index.ts';
+import { parseIpAddr } from '../../harness/probes/node.ts';
+import { asFamily, type Runner } from '../../harness/probes/runners.ts';
+import { dualStackProblem } from '../../harness/run/cluster-under-test.ts';
+import { casesOf, defaultProjects, projectByName, projectsFromSpecs } from '../../harness/run/projects.ts';
+
+test('IP families: which family, the address of a family, URL hosts', () => {
+  assert.equal(familyOf('10.244.1.5'), 'IPv4');
+  assert.equal(familyOf('fd00:10:244:1::5'), 'IPv6');
+  assert.equal(familyOf('::ffff:10.0.0.1'), 'IPv6');
+  assert.throws(() => familyOf(''), /not an IP address/);
+  assert.throws(() => familyOf('kpc-worker'), /not an IP address/);
+  assert.equal(addressOf(['10.244.1.5', 'fd00:10:244:1::5'], 'IPv6'), 'fd00:10:244:1::5');
+  assert.equal(addressOf(['10.244.1.5'], 'IPv6'), undefined);
+  assert.equal(urlHost('fd00:10:96::a'), '[fd00:10:96::a]');
+  assert.equal(urlHost('10.96.0.10'), '10.96.0.10');
+});
+
+test('a cluster is dual-stack when every node has an InternalIP of both families', () => {
+  assert.deepEqual(commonFamilies([['172.18.0.2', 'fc00:f853:ccd:e793::2'], ['172.18.0.3', 'fc00:f853:ccd:e793::3']]), ['IPv4', 'IPv6']);
+  assert.deepEqual(commonFamilies([['172.18.0.2', 'fc00:f853:ccd:e793::2'], ['172.18.0.3']]), ['IPv4']);
+  assert.deepEqual(commonFamilies([['fd00::2']]), ['IPv6']);
+  assert.deepEqual(commonFamilies([]), []);
+  const node = (name: string, ips: string[]) => ({ name, ip: ips[0] ?? '', ips, controlPlane: false });
+  const dual = implementationByName('iptables-dual');
+  const half = { name: 'kpc-ds-iptables-dual', nodes: [node('a', ['172.18.0.2', 'fc00::2']), node('b', ['172.18.0.3'])], ipFamilies: commonFamilies([['172.18.0.2', 'fc00::2'], ['172.18.0.3']]) };
+  assert.match(dualStackProblem(dual, half) ?? '', /needs a dual-stack cluster, but kpc-ds-iptables-dual's nodes .*b: 172\.18\.0\.3\)/);
+  assert.equal(dualStackProblem(dual, { ...half, ipFamilies: ['IPv4', 'IPv6'] }), undefined);
+  assert.equal(dualStackProblem(implementationByName('iptables'), half), undefined, 'single-stack columns do not ask');
+});
+
+test('kind config: ipFamily dual only when asked; the host check names what is missing', () => {
+  const plain = YAML.parse(kindConfig({ name: 'x', proxyMode: 'iptables', workers: 2, masqueradeAll: false }));
+  assert.deepEqual(plain.networking, { kubeProxyMode: 'iptables' });
+  const dual = YAML.parse(kindConfig({ name: 'x', proxyMode: 'iptables', workers: 2, masqueradeAll: false, ipFamily: 'dual' }));
+  assert.deepEqual(dual.networking, { kubeProxyMode: 'iptables', ipFamily: 'dual' });
+  assert.match(dualStackUnsupportedReason({ kernelIpv6: false, network: undefined, networkName: 'kind' }) ?? '', /\/proc\/net\/if_inet6/);
+  assert.match(dualStackUnsupportedReason({ kernelIpv6: true, network: {}, networkName: 'kind' }) ?? '', /"kind", which exists without one/);
+  assert.equal(dualStackUnsupportedReason({ kernelIpv6: true, network: { ipv6Subnet: 'fc00:f853:ccd:e793::/64' }, networkName: 'kind' }), undefined);
+  assert.equal(dualStackUnsupportedReason({ kernelIpv6: true, network: undefined, networkName: 'kind' }), undefined, 'kind creates the network with IPv6');
+});
+
+test('the dual column: opt-in, only the source-IP cases, no version columns; defaults unchanged', () => {
+  const p = projectByName('iptables-dual');
+  assert.deepEqual(casesOf(p), ['source-ip/clusterip-preserves-pod-ip', 'source-ip/nodeport-cluster-snat', 'source-ip/nodeport-local-preserves-client-ip', 'source-ip/hairpin']);
+  assert.ok(p.optIn);
+  assert.equal(p.implementation !== 'detect' && p.implementation.install.ipFamily, 'dual');
+  assert.deepEqual(defaultProjects().map((x) => x.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all']);
+  assert.equal(casesOf(projectByName('iptables')), undefined);
+  assert.deepEqual(casesOf(projectByName('iptables-masquerade-all')), ['source-ip/clusterip-preserves-pod-ip']);
+  assert.throws(() => projectsFromSpecs(['iptables-dual@v1.33.13'], undefined, 'v1.34.4'), /only a kube-proxy column without a negative control/);
+});
+
+test('row keys and Services per family: unchanged on a single-stack cluster, [IPv6] and -ipv6 on a dual-stack one', () => {
+  const row = 'outside -> endpoint node : nodePort';
+  assert.equal(familyKey(row, 'IPv4', ['IPv4']), row);
+  assert.equal(familyKey(row, 'IPv4', ['IPv4', 'IPv6']), row, 'IPv4 rows line up with the single-stack columns');
+  assert.equal(familyKey(row, 'IPv6', ['IPv4', 'IPv6']), `${row} [IPv6]`);
+  assert.equal(familyKey(row, 'IPv6', ['IPv6']), row, 'an IPv6-only cluster has one family: plain keys');
+  assert.equal(familyServiceName('nodeport', 'IPv4', ['IPv4', 'IPv6']), 'nodeport');
+  assert.equal(familyServiceName('nodeport', 'IPv6', ['IPv4', 'IPv6']), 'nodeport-ipv6');
+  assert.deepEqual(familyServiceSpec('IPv4', ['IPv4']), {});
+  assert.deepEqual(familyServiceSpec('IPv6', ['IPv4', 'IPv6']), { ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack' });
+  const pod = { name: 'source-ip-app-1', ip: '10.244.1.5', ips: ['10.244.1.5', 'fd00:10:244:1::5'], node: 'kpc-worker', ready: true, labels: {} };
+  assert.deepEqual(endpointsOf([pod], 'IPv6'), [{ ip: 'fd00:10:244:1::5', port: 8080, node: 'kpc-worker' }]);
+  assert.throws(() => endpointsOf([{ ...pod, ips: ['10.244.1.5'] }], 'IPv6'), /has no IPv6 address/);
+});
+
+test('capture filter: the IPv4 filter is unchanged; IPv6 flags are read at their fixed offset', () => {
+  const v4 = [{ ip: '10.244.1.5', port: 8080 }];
+  assert.equal(captureFilter(v4, false), 'tcp and (host 10.244.1.5) and (port 8080) and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0');
+  assert.equal(captureFilter(v4, true), 'udp and (host 10.244.1.5) and (port 8080)');
+  assert.equal(
+    captureFilter([...v4, { ip: 'fd00:10:244:1::5', port: 8080 }], false),
+    'tcp and (host 10.244.1.5 or host fd00:10:244:1::5) and (port 8080) and ((ip and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) or (ip6 and ip6[53] & 0x06 != 0))',
+  );
+});
+
+test('a runner through its address of a family', async () => {
+  const calls: string[][] = [];
+  const pod: Runner = { label: 'pod client-kpc-worker on kpc-worker (10.244.1.3)', ip: '10.244.1.3', node: 'kpc-worker', ips: ['10.244.1.3', 'fd00:10:244:1::3'], run: async (cmd) => (calls.push(cmd), { stdout: 'ok', stderr: '', exitCode: 0, durationMs: 1 }) };
+  assert.equal(asFamily(pod, 'IPv4'), pod, 'same runner for its own family');
+  const v6 = asFamily(pod, 'IPv6');
+  assert.equal(v6.ip, 'fd00:10:244:1::3');
+  assert.equal(v6.node, 'kpc-worker');
+  assert.match(v6.label, /as fd00:10:244:1::3$/);
+  assert.equal((await v6.run(['true'], 1000)).stdout, 'ok');
+  assert.deepEqual(calls, [['true']]);
+  assert.throws(() => asFamily({ label: 'outside', ip: '172.18.0.9', run: pod.run }, 'IPv6'), /outside has no IPv6 address \(addresses: 172\.18\.0\.9\)/);
+});
+
+test('an IPv6 source owned by the receiving node counts as node SNAT, the client address does not', () => {
+  const facts = { clientIp: 'fc00:f853:ccd:e793::5', receivingNodeAddresses: ['172.18.0.3', 'fc00:f853:ccd:e793::3'] };
+  assert.equal(sourceMatches({ kind: 'receiving-node-address' }, 'fc00:f853:ccd:e793::3', facts), true);
+  assert.equal(sourceMatches({ kind: 'receiving-node-address' }, 'fc00:f853:ccd:e793::5', facts), false);
+  assert.equal(sourceMatches({ kind: 'client-ip' }, 'fc00:f853:ccd:e793::5', facts), true);
+  assert.equal(sourceMatches({ kind: 'receiving-node-address' }, 'fc00:f853:ccd:e793::4', facts), false, 'another node is not the receiving node');
+});
+
+test('ip -o addr show: inet and inet6 addresses', () => {
+  const out = [
+    '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+    '2: eth0    inet6 fc00:f853:ccd:e793::3/64 scope global nodad \\       valid_lft forever preferred_lft forever',
+    '5: veth1    inet 10.244.1.1/32 scope global veth1',
+  ].join('\n');
+  assert.deepEqual(parseIpAddr(out), ['127.0.0.1', 'fc00:f853:ccd:e793::3', '10.244.1.1']);
+});
