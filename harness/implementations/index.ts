@@ -4,6 +4,7 @@
  */
 import { iptables } from './iptables.ts';
 import { iptablesDual } from './iptables-dual.ts';
+import { iptablesDualMasqueradeAll } from './iptables-dual-masquerade-all.ts';
 import { iptablesMasqueradeAll } from './iptables-masquerade-all.ts';
 import { ipvs } from './ipvs.ts';
 import { nftables } from './nftables.ts';
@@ -11,7 +12,7 @@ import type { Implementation } from './types.ts';
 
 export type { Implementation } from './types.ts';
 
-export const IMPLEMENTATIONS: readonly Implementation[] = [iptables, nftables, ipvs, iptablesMasqueradeAll, iptablesDual];
+export const IMPLEMENTATIONS: readonly Implementation[] = [iptables, nftables, ipvs, iptablesMasqueradeAll, iptablesDual, iptablesDualMasqueradeAll];
 
 export function implementationByName(name: string, known: readonly Implementation[] = IMPLEMENTATIONS): Implementation {
   const hit = known.find((i) => i.name === name);

@@ -10,6 +10,7 @@ import { implementationByName } from '../../harness/implementations/index.ts';
 import { parseIpAddr } from '../../harness/probes/node.ts';
 import { asFamily, type Runner } from '../../harness/probes/runners.ts';
 import { dualStackProblem } from '../../harness/run/cluster-under-test.ts';
+import { controlDecls, judgeControl } from '../../harness/faults/detection.ts';
 import { casesOf, defaultProjects, projectByName, projectsFromSpecs } from '../../harness/run/projects.ts';
 
 test('IP families: which family, the address of a family, URL hosts', () => {
@@ -112,4 +113,20 @@ test('ip -o addr show: inet and inet6 addresses', () => {
     '5: veth1    inet 10.244.1.1/32 scope global veth1',
   ].join('\n');
   assert.deepEqual(parseIpAddr(out), ['127.0.0.1', 'fc00:f853:ccd:e793::3', '10.244.1.1']);
+});
+
+test('the dual-stack control is caught only when an IPv4 and an IPv6 ClusterIP row both mismatch', () => {
+  const p = projectByName('iptables-dual-masquerade-all');
+  assert.ok(p.optIn);
+  assert.deepEqual(casesOf(p), ['source-ip/clusterip-preserves-pod-ip']);
+  const impl = implementationByName('iptables-dual-masquerade-all');
+  const [decl] = controlDecls(impl.control);
+  assert.ok(decl);
+  const row = (key: string, verdict: 'ok' | 'mismatch') => ({ key, expected: '', verdict });
+  const v4 = 'pod on the endpoint node -> ClusterIP';
+  const v6 = `${v4} [IPv6]`;
+  const judged = (checks: ReturnType<typeof row>[]) => judgeControl(p.name, '', decl, { status: 'failed', checks }).verdict;
+  assert.equal(judged([row(v4, 'mismatch'), row(v6, 'mismatch')]), 'caught');
+  assert.notEqual(judged([row(v4, 'mismatch'), row(v6, 'ok')]), 'caught', 'IPv6 rows that never turn red do not count');
+  assert.notEqual(judged([row(v4, 'ok'), row(v6, 'mismatch')]), 'caught');
 });

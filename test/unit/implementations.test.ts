@@ -15,8 +15,8 @@ test('every registered implementation is complete: facts with sources, a datapla
     assert.ok(i.dataplane.tool && typeof i.dataplane.dump === 'function', i.name);
     for (const id of i.control?.mustFail ?? []) assert.match(id, /^[a-z-]+\/[a-z0-9-]+$/);
   }
-  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all', 'iptables-dual']);
-  assert.deepEqual(PROJECTS.filter((p) => p.control).map((p) => p.name), ['iptables-masquerade-all']);
+  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all', 'iptables-dual', 'iptables-dual-masquerade-all']);
+  assert.deepEqual(PROJECTS.filter((p) => p.control).map((p) => p.name), ['iptables-masquerade-all', 'iptables-dual-masquerade-all']);
   assert.equal(implementationByName('nftables').behaviour.nodePortOnLocalhost, false);
   assert.throws(() => implementationByName('userspace'), /unknown implementation "userspace"; known: iptables, nftables/);
 });
