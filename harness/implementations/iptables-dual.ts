@@ -1,4 +1,5 @@
 import { iptables } from './iptables.ts';
+import { IPTABLES_DUAL_DATAPLANE } from './kube-proxy-dataplanes.ts';
 import type { Implementation } from './types.ts';
 
 /**
@@ -16,6 +17,7 @@ export const iptablesDual: Implementation = {
   name: 'iptables-dual',
   title: 'kube-proxy (iptables mode, dual-stack cluster)',
   install: { kubeProxy: { mode: 'iptables' }, ipFamily: 'dual' },
+  dataplane: IPTABLES_DUAL_DATAPLANE,
   optIn: 'a dual-stack cluster for the source-IP cases over IPv4 and IPv6; needs IPv6 in the kernel',
   cases: ['source-ip/clusterip-preserves-pod-ip', 'source-ip/nodeport-cluster-snat', 'source-ip/nodeport-local-preserves-client-ip', 'source-ip/hairpin'],
 };

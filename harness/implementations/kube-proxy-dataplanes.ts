@@ -16,6 +16,16 @@ export const IPTABLES_DATAPLANE: Dataplane = {
   balancing: { expected: iptablesProbabilityShape, observe: (dump, svc) => observeIptablesShape(dump, ref(svc)) },
 };
 
+/**
+ * iptables mode on a dual-stack node: kube-proxy programs IPv4 Services in iptables and IPv6
+ * Services in ip6tables (same chain layout), so the dump is both, one after the other.
+ */
+export const IPTABLES_DUAL_DATAPLANE: Dataplane = {
+  ...IPTABLES_DATAPLANE,
+  tool: 'iptables-save + ip6tables-save',
+  dump: (node) => dumpWith(node, 'iptables-save + ip6tables-save', [['iptables-save'], ['ip6tables-save']]),
+};
+
 export const NFTABLES_DATAPLANE: Dataplane = {
   tool: 'nft list table ip kube-proxy',
   dump: (node) => dumpWith(node, 'nft list table ip kube-proxy', [['nft', 'list', 'table', 'ip', 'kube-proxy']]),

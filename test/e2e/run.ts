@@ -5,6 +5,10 @@
  *   2. the cluster smoke test (iptables and nftables clusters come up and work);
  *   3. the conformance suite on every project (iptables, nftables, ipvs, the negative control),
  *      then checks the results: every control caught, every skip carries a reason;
+ *   3b. the dual-stack columns (`--modes iptables-dual,iptables-dual-masquerade-all`, opt-in, the
+ *      source-IP cases over IPv4 and IPv6, about 3 minutes; docs/dualstack.md) into their own
+ *      report: every case passed with an ` [IPv6]` row per case, the control caught; skipped
+ *      (5 skips, with the reason) on a kernel without IPv6; KPC_E2E_DUALSTACK=0 leaves it out;
  *   4. a subset of the fault catalogue on iptables (`npm run conformance -- --faults --modes
  *      iptables --only-faults E2E_FAULTS --fault-scope declared`, after building those fault
  *      images): each fault against the case(s) that declare they catch it; fails when any is
@@ -69,6 +73,32 @@ function checkResults(): void {
   }
 }
 
+/** The dual-stack stage's report: passed with IPv6 rows and a caught control, or skipped for want of IPv6. */
+function checkDualStack(dir: string): void {
+  const file = path.join(dir, 'results.json');
+  if (!existsSync(file)) {
+    console.log(`[e2e] dual stack: ${file} missing`);
+    failed += 1;
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  const problems: string[] = [];
+  const dual = r.cases.filter((c) => c.project === 'iptables-dual');
+  if (dual.length !== 4) problems.push(`iptables-dual ran ${dual.length} case(s), expected the 4 source-IP cases`);
+  for (const c of dual) {
+    const v6 = c.checks.filter((k) => k.key.endsWith(' [IPv6]'));
+    if (c.status !== 'passed') problems.push(`iptables-dual/${c.id} ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
+    else if (!v6.length || v6.some((k) => k.verdict !== 'ok')) problems.push(`iptables-dual/${c.id} passed without passing [IPv6] rows`);
+  }
+  const ctl = r.controls.filter((c) => c.project === 'iptables-dual-masquerade-all');
+  if (!ctl.length || ctl.some((c) => !c.caught)) problems.push(`the dual-stack control was not caught: ${ctl.map((c) => `${c.caseId} ${c.verdict}: ${c.reason ?? ''}`).join('; ') || 'it did not run'}`);
+  const ok = dual.filter((c) => c.status === 'passed').length + ctl.filter((c) => c.caught).length;
+  cases.passed += ok;
+  cases.failed += problems.length ? 1 : 0;
+  console.log(`[e2e] dual stack: ${dual.filter((c) => c.status === 'passed').length}/${dual.length} cases passed with IPv6 rows, control ${ctl.every((c) => c.caught) && ctl.length ? 'caught' : 'NOT caught'}`);
+  if (problems.length) console.log(`[e2e] dual stack check FAILED:\n  ${problems.join('\n  ')}`);
+}
+
 async function main(): Promise<void> {
   const imagesOk = await stage('images', 'npm', ['run', 'images']);
   if (imagesOk) {
@@ -76,6 +106,14 @@ async function main(): Promise<void> {
     await stage('cluster smoke', 'node', ['--import', 'tsx', '--test', 'test/e2e/cluster-smoke.test.ts'], { KPC_SMOKE_REQUIRE: '1', KPC_SMOKE_MODES: process.env.KPC_SMOKE_MODES ?? 'iptables' });
     await stage('conformance', 'npm', ['run', 'conformance']);
     checkResults();
+    if (process.env.KPC_E2E_DUALSTACK !== '0' && !existsSync('/proc/net/if_inet6')) {
+      console.log('[e2e] dual stack: skipped, this kernel has no IPv6 (/proc/net/if_inet6 is missing)');
+      skipped += 5;
+    } else if (process.env.KPC_E2E_DUALSTACK !== '0') {
+      const dir = `${REPORT}-dualstack`;
+      await stage('dual stack', 'npm', ['run', 'conformance', '--', '--modes', 'iptables-dual,iptables-dual-masquerade-all'], { KPC_REPORT_DIR: dir });
+      checkDualStack(dir);
+    }
     const faultModes = process.env.KPC_E2E_FAULT_MODES ?? 'iptables';
     const faults = process.env.KPC_E2E_FAULTS ?? E2E_FAULTS;
     const only = faults === 'all' ? [] : ['--only-faults', faults];
