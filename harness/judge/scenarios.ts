@@ -60,6 +60,11 @@ export function captureFilter(endpoints: readonly { ip: string; port: number }[]
   return `tcp and (${hosts}) and (${ports}) and ((ip and ${v4Flags}) or (ip6 and ip6[53] & 0x06 != 0))`;
 }
 
+/** `ip:port`, an IPv6 address in brackets (`[fd00::1]:8080`) so the port reads apart. */
+export function hostPort(ip: string, port: number | string): string {
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+}
+
 /** The family of a path's client address (IPv4 when it is not known). */
 function probeFamily(p: Pick<SourceProbe, 'clientIp' | 'from'>): IpFamily {
   const ip = p.clientIp ?? p.from.ip ?? '';
@@ -95,8 +100,8 @@ export function attemptsText(s: Sampled<CurlEvidence>, path: string): string {
   const line = (c: CurlEvidence, tag: string) => {
     const echo = c.exitCode === 0 ? parseEcho(c.body) : undefined;
     const v = echo?.ok ? echo.value : undefined;
-    const who = v ? ` served by ${v.pod?.name ?? '?'}${v.pod?.ip ? ` (${v.pod.ip})` : ''}; client_address=${v.client.address}${v.client.port ? `:${v.client.port}` : ''}` : '';
-    return `${tag} ${new Date(c.startedAt).toISOString()} exit ${c.exit} http ${c.httpCode ?? '-'} local ${c.localIp ?? '?'}:${c.localPort ?? '?'}${who}${c.stderr ? ` stderr: ${c.stderr}` : ''}`;
+    const who = v ? ` served by ${v.pod?.name ?? '?'}${v.pod?.ip ? ` (${v.pod.ip})` : ''}; client_address=${v.client.port ? hostPort(v.client.address, v.client.port) : v.client.address}` : '';
+    return `${tag} ${new Date(c.startedAt).toISOString()} exit ${c.exit} http ${c.httpCode ?? '-'} local ${hostPort(c.localIp ?? '?', c.localPort ?? '?')}${who}${c.stderr ? ` stderr: ${c.stderr}` : ''}`;
   };
   const first = s.sample.find((c) => c.exitCode === 0);
   return [

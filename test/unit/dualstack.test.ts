@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { addressOf, commonFamilies, familyOf, urlHost } from '../../clusters/ip-family.ts';
 import { dualStackUnsupportedReason, kindConfig } from '../../clusters/cluster.ts';
 import { endpointsOf, familyKey, familyServiceName, familyServiceSpec } from '../../harness/apps/families.ts';
-import { captureFilter } from '../../harness/judge/scenarios.ts';
+import { captureFilter, hostPort, wireSource } from '../../harness/judge/scenarios.ts';
+import { decodeCapture } from '../../harness/probes/pcap.ts';
+import type { CurlEvidence } from '../../harness/probes/curl.ts';
+import type { EchoReply } from '../../harness/probes/echo.ts';
 import { sourceMatches } from '../../harness/judge/judge.ts';
 import { implementationByName } from '../../harness/implementations/index.ts';
 import { parseIpAddr } from '../../harness/probes/node.ts';
@@ -129,4 +133,25 @@ test('the dual-stack control is caught only when an IPv4 and an IPv6 ClusterIP r
   assert.equal(judged([row(v4, 'mismatch'), row(v6, 'mismatch')]), 'caught');
   assert.notEqual(judged([row(v4, 'mismatch'), row(v6, 'ok')]), 'caught', 'IPv6 rows that never turn red do not count');
   assert.notEqual(judged([row(v4, 'ok'), row(v6, 'mismatch')]), 'caught');
+});
+
+test('a capture from a dual-stack kind node (nodeport-cluster-snat on the endpoint worker): IPv6 SYNs matched by the tuple the echo server saw', () => {
+  // tcpdump -i any on kpc-ds-iptables-dual-worker with captureFilter() of the IPv4 and IPv6 endpoint.
+  const rows = decodeCapture(readFileSync(new URL('../fixtures/pcap/kind-dualstack-nodeport-cluster-snat-worker.pcap', import.meta.url)));
+  const syns = (v6: boolean) => rows.filter((r) => r.flags === 'S' && r.src.includes(':') === v6);
+  assert.equal(syns(true).length, 35);
+  assert.equal(syns(false).length, 35);
+  // Remote nodes' InternalIPs (the SNAT of ETP Cluster) and the node's own end of the pod veth.
+  assert.deepEqual([...new Set(syns(true).map((r) => r.src))].sort(), ['fc00:f853:ccd:e793::2', 'fc00:f853:ccd:e793::3', 'fd00:10:244:2::1']);
+  assert.ok(syns(true).every((r) => r.dst === 'fd00:10:244:2::5' && r.dstPort === 8080));
+  const endpoints = [{ ip: '10.244.2.5', port: 8080 }, { ip: 'fd00:10:244:2::5', port: 8080 }];
+  // Sample #1 of `outside -> node without endpoint : nodePort [IPv6]` via the control plane: the echo
+  // server saw fc00:f853:ccd:e793::2 port 59856; and of the endpoint node: fd00:10:244:2::1 port 35364.
+  const curlAt = (t: number) => ({ url: 'http://[fc00:f853:ccd:e793::2]:31958/', startedAt: t, endedAt: t + 50 }) as CurlEvidence;
+  const echo = (address: string, port: number) => ({ client: { address, port } }) as EchoReply;
+  assert.equal(wireSource(rows, endpoints, curlAt(0), echo('fc00:f853:ccd:e793::2', 59856), []), 'fc00:f853:ccd:e793::2');
+  assert.equal(wireSource(rows, endpoints, curlAt(0), echo('fd00:10:244:2::1', 35364), []), 'fd00:10:244:2::1');
+  assert.equal(wireSource(rows, endpoints, curlAt(0), echo('fd00:10:244:2::1', 1), []), null, 'no such tuple and no time window: nothing attributed');
+  assert.equal(hostPort('fd00:10:244:2::1', 35364), '[fd00:10:244:2::1]:35364');
+  assert.equal(hostPort('10.244.2.1', 35364), '10.244.2.1:35364');
 });
