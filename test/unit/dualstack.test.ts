@@ -155,3 +155,21 @@ test('a capture from a dual-stack kind node (nodeport-cluster-snat on the endpoi
   assert.equal(hostPort('fd00:10:244:2::1', 35364), '[fd00:10:244:2::1]:35364');
   assert.equal(hostPort('10.244.2.1', 35364), '10.244.2.1:35364');
 });
+
+test('the dual-stack dataplane dumps iptables and ip6tables; each Service finds its own family\'s rules (excerpts from iptables-dual-masquerade-all)', async () => {
+  const v4 = readFileSync(new URL('../fixtures/rules/dualstack-iptables-save.txt', import.meta.url), 'utf8');
+  const v6 = readFileSync(new URL('../fixtures/rules/dualstack-ip6tables-save.txt', import.meta.url), 'utf8');
+  const dp = implementationByName('iptables-dual').dataplane;
+  assert.equal(dp.tool, 'iptables-save + ip6tables-save');
+  assert.equal(implementationByName('iptables').dataplane.tool, 'iptables-save', 'the single-stack column dumps as before');
+  const node: Runner & { node?: string } = { label: 'node w', node: 'w', run: async (cmd) => ({ stdout: cmd[0] === 'ip6tables-save' ? v6 : cmd[0] === 'iptables-save' ? v4 : '', stderr: '', exitCode: 0, durationMs: 1 }) };
+  const dump = await dp.dump(node);
+  const ns = 'kpc-source-ip-clusterip-preserves-pod-ip-6mq4';
+  const six = dp.serviceRules(dump.text, { namespace: ns, name: 'clusterip-ipv6' });
+  const four = dp.serviceRules(dump.text, { namespace: ns, name: 'clusterip' });
+  assert.match(six, /-A KUBE-SVC-QVZBQIDQGPRLBMBF -d fd00:10:96::4fe0\/128 .* -j KUBE-MARK-MASQ/);
+  assert.match(six, /DNAT --to-destination \[fd00:10:244:2::3\]:8080/);
+  assert.doesNotMatch(six, /10\.96\.94\.176|10\.244\./);
+  assert.match(four, /-A KUBE-SVC-SALQNED2VPRN2KDD -d 10\.96\.94\.176\/32 .* -j KUBE-MARK-MASQ/);
+  assert.doesNotMatch(four, /fd00:/);
+});
