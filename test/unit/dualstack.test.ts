@@ -15,6 +15,8 @@ import { parseIpAddr } from '../../harness/probes/node.ts';
 import { asFamily, type Runner } from '../../harness/probes/runners.ts';
 import { dualStackProblem } from '../../harness/run/cluster-under-test.ts';
 import { controlDecls, judgeControl } from '../../harness/faults/detection.ts';
+import { dualStackCheck } from '../e2e/dualstack-check.ts';
+import type { Results } from '../../reports/model.ts';
 import { casesOf, defaultProjects, projectByName, projectsFromSpecs } from '../../harness/run/projects.ts';
 
 test('IP families: which family, the address of a family, URL hosts', () => {
@@ -172,4 +174,28 @@ test('the dual-stack dataplane dumps iptables and ip6tables; each Service finds 
   assert.doesNotMatch(six, /10\.96\.94\.176|10\.244\./);
   assert.match(four, /-A KUBE-SVC-SALQNED2VPRN2KDD -d 10\.96\.94\.176\/32 .* -j KUBE-MARK-MASQ/);
   assert.doesNotMatch(four, /fd00:/);
+});
+
+test('the e2e dual-stack check: passes on the real runs, fails without IPv6 rows, on a red IPv6 row, a missing case or a missed control', () => {
+  const real = JSON.parse(readFileSync(new URL('../fixtures/results/dualstack-e2e.json', import.meta.url), 'utf8')) as Pick<Results, 'cases' | 'controls'>;
+  const ok = dualStackCheck(real);
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.passed, 5);
+  assert.equal(ok.summary, '4/4 cases passed with IPv6 rows, control caught');
+  const clone = () => JSON.parse(JSON.stringify(real)) as Pick<Results, 'cases' | 'controls'>;
+  const ipv4Only = clone();
+  for (const c of ipv4Only.cases) c.checks = c.checks.filter((k) => !k.key.endsWith(' [IPv6]'));
+  assert.equal(dualStackCheck(ipv4Only).problems.filter((p) => /passed without passing \[IPv6\] rows/.test(p)).length, 4, 'an IPv4-only run is not a dual-stack pass');
+  const redV6 = clone();
+  const hair = redV6.cases.find((c) => c.project === 'iptables-dual' && c.id === 'source-ip/hairpin');
+  const row = hair?.checks.find((k) => k.key.endsWith(' [IPv6]'));
+  assert.ok(row);
+  row.verdict = 'mismatch';
+  assert.match(dualStackCheck(redV6).problems.join('\n'), /source-ip\/hairpin passed without passing \[IPv6\] rows/);
+  const short = clone();
+  short.cases = short.cases.filter((c) => c.id !== 'source-ip/nodeport-cluster-snat');
+  assert.match(dualStackCheck(short).problems.join('\n'), /did not run source-ip\/nodeport-cluster-snat/);
+  const missed = clone();
+  for (const c of missed.controls) c.caught = false;
+  assert.match(dualStackCheck(missed).problems.join('\n'), /control was not caught/);
 });
