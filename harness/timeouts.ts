@@ -12,8 +12,14 @@ export const TIMEOUTS = {
   namespaceGone: 120_000,
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
   curlAttemptSec: 5,
-  /** Expecting a drop: how long a probe waits before calling it a timeout. */
-  dropProbeSec: 2,
+  /**
+   * Expecting a drop: how long a probe waits before calling it a timeout. One second, below the
+   * kernel's first SYN retransmission: on one L2 network an answer takes milliseconds, and a SYN
+   * that a broken proxy forwards reaches the endpoint at once, where the capture sees it (the
+   * judge calls a drop with a SYN at an endpoint a disagreement, harness/judge/judge.ts).
+   * Was 2 s; every drop-expected attempt (convergence and sample) waits this long.
+   */
+  dropProbeSec: 1,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
   /** MetalLB assigning an address to a LoadBalancer Service. */
