@@ -22,6 +22,13 @@ export const TIMEOUTS = {
   dropProbeSec: 1,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
+  /**
+   * Before a capture is stopped: time for tcpdump to read what the kernel already queued for it.
+   * SIGTERM ends its loop, and packets still unread in its ring are lost. Seen once under load
+   * (iptables@v1.32 + nftables@v1.33 run, distribution/rules-shape): the last SYN to the
+   * ClusterIP was in the capture, its DNAT'ed copy 30 us later was not, and the case failed.
+   */
+  captureSettle: 300,
   /** MetalLB assigning an address to a LoadBalancer Service. */
   lbAddress: 90_000,
   /** Graceful termination phase observed in the termination tutorial. */
