@@ -12,10 +12,23 @@ export const TIMEOUTS = {
   namespaceGone: 120_000,
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
   curlAttemptSec: 5,
-  /** Expecting a drop: how long a probe waits before calling it a timeout. */
-  dropProbeSec: 2,
+  /**
+   * Expecting a drop: how long a probe waits before calling it a timeout. One second, below the
+   * kernel's first SYN retransmission: on one L2 network an answer takes milliseconds, and a SYN
+   * that a broken proxy forwards reaches the endpoint at once, where the capture sees it (the
+   * judge calls a drop with a SYN at an endpoint a disagreement, harness/judge/judge.ts).
+   * Was 2 s; every drop-expected attempt (convergence and sample) waits this long.
+   */
+  dropProbeSec: 1,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
+  /**
+   * Before a capture is stopped: time for tcpdump to read what the kernel already queued for it.
+   * SIGTERM ends its loop, and packets still unread in its ring are lost. Seen once under load
+   * (iptables@v1.32 + nftables@v1.33 run, distribution/rules-shape): the last SYN to the
+   * ClusterIP was in the capture, its DNAT'ed copy 30 us later was not, and the case failed.
+   */
+  captureSettle: 300,
   /** MetalLB assigning an address to a LoadBalancer Service. */
   lbAddress: 90_000,
   /** Graceful termination phase observed in the termination tutorial. */

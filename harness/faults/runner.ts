@@ -8,6 +8,7 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { grepForCases } from '../run/order.ts';
 import { PlaywrightChild } from '../run/playwright-child.ts';
 import { execa } from 'execa';
 import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
@@ -160,7 +161,7 @@ export class FaultRunner {
     try {
       await applyFault(c.cluster, c.kubeconfig, f.name, image);
       if (this.stopping) return inconclusive('interrupted');
-      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => `suites/${k.case}.spec.ts`))] : undefined);
+      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => k.case))] : undefined);
     } catch (e) {
       return inconclusive((e as Error).message);
     } finally {
@@ -175,8 +176,8 @@ export class FaultRunner {
     return { ...base, verdict, reason, controls, caughtBy: cases.filter((x) => x.status === 'failed').map((x) => x.id), cases: cases.map(cellOf), durationMs: Date.now() - t0 };
   }
 
-  /** The whole catalogue (or only `files`) on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
-  private async catalogue(mode: ProxyMode, label: string, files?: string[]): Promise<CatalogueRun> {
+  /** The whole catalogue (or only the cases `ids`) on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
+  private async catalogue(mode: ProxyMode, label: string, ids?: string[]): Promise<CatalogueRun> {
     const dir = path.join(this.o.reportDir, 'faults', `${label}-${mode}`);
     await mkdir(path.dirname(dir), { recursive: true });
     const logFile = `${dir}.log`;
@@ -191,7 +192,7 @@ export class FaultRunner {
       log: this.o.log,
       onStop: (sig) => this.interrupt(sig),
     });
-    const r = await this.child.run(['test', '--grep-invert', '@control-plane', ...(files ?? [])]);
+    const r = await this.child.run(['test', '--grep-invert', '@control-plane', ...(ids ? ['--grep', grepForCases(ids)] : [])]);
     this.child = undefined;
     out.end();
     const file = path.join(dir, 'results.json');

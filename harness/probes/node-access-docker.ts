@@ -1,5 +1,6 @@
 /** The docker path of node access: kind nodes are containers on this host (node-access.ts). */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { containerRunning } from '../../clusters/docker.ts';
 import { captureEvidence, captureFile, interfaceNames, tcpdumpArgs, type CaptureEvidence, type CaptureRequest, type NodeCapture } from './capture.ts';
@@ -78,6 +79,7 @@ export class DockerCapture implements NodeCapture {
 
   /** Stops tcpdump (SIGTERM flushes the file) and decodes what it wrote. */
   async stop(): Promise<CaptureEvidence> {
+    await delay(TIMEOUTS.captureSettle);
     live.delete(this.container);
     await this.container.stop({ timeout: 5_000, remove: true });
     const buf = await readFile(this.file).catch(() => Buffer.alloc(0));

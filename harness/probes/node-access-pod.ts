@@ -7,6 +7,7 @@
  * /tmp, brought home base64-encoded over exec. Never docker.
  */
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecResult, KObject, Kube } from './kube.ts';
 import { captureEvidence, captureFile, interfaceNames, tcpdumpArgs, type CaptureEvidence, type CaptureRequest, type NodeCapture } from './capture.ts';
 import { nodeAccessNamespace, type NodeAccess, type NodeShell } from './node-access.ts';
@@ -219,6 +220,7 @@ class PodCapture implements NodeCapture {
 
   /** SIGTERM flushes tcpdump's file; the pcap comes back base64-encoded, the log on stderr. */
   async stop(): Promise<CaptureEvidence> {
+    await delay(TIMEOUTS.captureSettle);
     const stop = [
       'pid=$1 p=$2 l=$3',
       'kill -TERM $pid 2>/dev/null',

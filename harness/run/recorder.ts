@@ -120,7 +120,9 @@ export class Recorder {
     const file = path.join(this.dir, this.fileName(name, 'pcap'));
     if (path.resolve(cap.file) !== file) await copyFile(cap.file, file).catch(() => undefined);
     await this.testInfo.attach(`${name.slice(0, 95)}.pcap`, { path: file, contentType: 'application/vnd.tcpdump.pcap' });
-    this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(REPORT_DIR, file) });
+    // tcpdump's closing counts: "received by filter" above "captured" means packets were lost at stop.
+    const counts = cap.tcpdumpLog.split('\n').map((l) => l.trim()).filter((l) => /^\d+ packets? (captured|received by filter|dropped by kernel)$/.test(l));
+    this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter}${counts.length ? `; tcpdump: ${counts.join(', ')}` : ''})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(REPORT_DIR, file) });
     this.evidence.push({ kind: 'packets', name: `${name}: packets`, step: this.currentStep, contentType: 'application/json', packets: (rows ?? cap.packets).slice(0, 500) });
   }
 

@@ -1,6 +1,6 @@
 /** The fault catalogue: every fault names an existing case and has its patch; the overlay maps module files to patched copies. */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { caseIdsIn, loadCatalogue, patchExists, patchFile, rowMatcher, validateCatalogue, type Catalogue } from '../../clusters/faults/catalogue.ts';
@@ -8,7 +8,8 @@ import { overlayFor, patchedFiles } from '../../clusters/build/fault-overlay.ts'
 import { faultSteps } from '../../clusters/build/fault-steps.ts';
 
 const suites = path.resolve('suites');
-const caseIds = caseIdsIn(suites, (d) => readdirSync(d));
+// suites/ holds the group folders and the Playwright entry (suites/catalogue.ts), which is no group.
+const caseIds = caseIdsIn(suites, (d) => (statSync(d).isDirectory() ? readdirSync(d) : []));
 
 test('the catalogue in the repo is valid: cases exist, patches exist, rows are patterns', () => {
   const cat = loadCatalogue();

@@ -1,0 +1,81 @@
+/**
+ * The order cases start in. Playwright hands tests to free workers in the order they are
+ * declared, and on its own it declares them file by file in alphabetical order, so the longest
+ * cases (udp/, termination/) started last and the run waited for them at its end. Starting the
+ * longest first (longest-processing-time scheduling) shortens a run on a fixed number of
+ * workers. Durations come from the last measured catalogue run (bench/results/conformance.json,
+ * written by bench/conformance.ts); a case without a measurement goes first, since nothing
+ * says it is short. Order changes when cases run, never what they check.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SUITES_DIR = path.join(ROOT, 'suites');
+export const DURATIONS_FILE = path.join(ROOT, 'bench/results/conformance.json');
+
+export interface CaseFile {
+  /** `<group>/<name>` */
+  id: string;
+  file: string;
+}
+
+/** Every case file: suites/<group>/<name>.spec.ts, sorted by id. */
+export function caseFiles(suitesDir: string = SUITES_DIR): CaseFile[] {
+  const out: CaseFile[] = [];
+  for (const group of readdirSync(suitesDir, { withFileTypes: true })) {
+    if (!group.isDirectory()) continue;
+    for (const f of readdirSync(path.join(suitesDir, group.name))) {
+      if (f.endsWith('.spec.ts')) out.push({ id: `${group.name}/${f.slice(0, -'.spec.ts'.length)}`, file: path.join(suitesDir, group.name, f) });
+    }
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Mean seconds per case id over every mode and run of a bench/results/conformance.json
+ * (`perMode.<mode>.runs[].caseSeconds`). Anything else in the file is ignored; a file of
+ * another shape gives no durations (every case then counts as unmeasured).
+ */
+export function meanCaseSeconds(bench: unknown): Map<string, number> {
+  const sums = new Map<string, { total: number; n: number }>();
+  const perMode = (bench as { perMode?: unknown } | null)?.perMode;
+  if (!perMode || typeof perMode !== 'object') return new Map();
+  for (const mode of Object.values(perMode as Record<string, unknown>)) {
+    const runs = (mode as { runs?: unknown } | null)?.runs;
+    if (!Array.isArray(runs)) continue;
+    for (const run of runs) {
+      const secs = (run as { caseSeconds?: unknown } | null)?.caseSeconds;
+      if (!secs || typeof secs !== 'object') continue;
+      for (const [id, s] of Object.entries(secs as Record<string, unknown>)) {
+        if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) continue;
+        const e = sums.get(id) ?? { total: 0, n: 0 };
+        sums.set(id, { total: e.total + s, n: e.n + 1 });
+      }
+    }
+  }
+  return new Map([...sums].map(([id, e]) => [id, e.total / e.n]));
+}
+
+/** Unmeasured cases first (by id), then measured ones longest first (ties by id). */
+export function longestFirst<T extends { id: string }>(cases: readonly T[], seconds: ReadonlyMap<string, number>): T[] {
+  const key = (c: T) => seconds.get(c.id) ?? Number.POSITIVE_INFINITY;
+  return [...cases].sort((a, b) => key(b) - key(a) || a.id.localeCompare(b.id));
+}
+
+/** The case files in the order the catalogue declares them. */
+export function catalogueOrder(suitesDir: string = SUITES_DIR, durationsFile: string = DURATIONS_FILE): CaseFile[] {
+  let bench: unknown;
+  try {
+    bench = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : undefined;
+  } catch {
+    bench = undefined; // an unreadable file only loses the ordering, never a case
+  }
+  return longestFirst(caseFiles(suitesDir), meanCaseSeconds(bench));
+}
+
+/** A Playwright `--grep` that selects exactly these case ids (a title is its id; tags follow it). */
+export function grepForCases(ids: readonly string[]): string {
+  return ids.map((id) => `(^|\\s)${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).join('|');
+}
