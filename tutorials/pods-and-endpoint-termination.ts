@@ -108,7 +108,9 @@ export const POD_AND_ENDPOINT_TERMINATION = defineTutorialPage<State>({
         s.timeline = deleteAndWatch(ctx, TERMINATION_APP.service, old, async () => deleting());
         s.timeline.catch(() => undefined);
         await requested;
-        const [replacement] = await ctx.step('wait for the replacement pod to be ready', () => podsReady(ctx.kube, ctx.ns, TERMINATION_APP.selector, 1));
+        // Not just any ready pod: the delete may not have reached the API server yet, and the old
+        // pod (no deletionTimestamp, still ready) would pass for its own replacement.
+        const [replacement] = await ctx.step('wait for the replacement pod to be ready', () => podsReady(ctx.kube, ctx.ns, TERMINATION_APP.selector, 1, undefined, [old.name]));
         s.replacement = replacement;
         return { output: deleted('pod', old.name) };
       },

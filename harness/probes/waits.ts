@@ -28,16 +28,16 @@ function podFact(o: KObject): PodFact {
 }
 
 /** Resolves with the pods once `count` pods matching the selector are Ready (and not terminating). */
-export async function podsReady(kube: Kube, ns: string, labelSelector: string, count: number, timeoutMs: number = TIMEOUTS.workloadReady): Promise<PodFact[]> {
+export async function podsReady(kube: Kube, ns: string, labelSelector: string, count: number, timeoutMs: number = TIMEOUTS.workloadReady, except: readonly string[] = []): Promise<PodFact[]> {
   return kube.watchUntil(
     `/api/v1/namespaces/${ns}/pods`,
     { labelSelector },
     (objs) => {
-      const ready = [...objs.values()].filter((o) => !o.metadata?.deletionTimestamp).map(podFact).filter((p) => p.ready && p.ip);
+      const ready = [...objs.values()].filter((o) => !o.metadata?.deletionTimestamp).map(podFact).filter((p) => p.ready && p.ip && !except.includes(p.name));
       return ready.length >= count ? ready.sort((a, b) => a.name.localeCompare(b.name)) : undefined;
     },
     timeoutMs,
-    `${count} ready pod(s) matching ${labelSelector} in ${ns}`,
+    `${count} ready pod(s) matching ${labelSelector} in ${ns}${except.length ? ` other than ${except.join(', ')}` : ''}`,
   );
 }
 
