@@ -23,10 +23,12 @@ export const TIMEOUTS = {
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
   /**
-   * Before a capture is stopped: time for tcpdump to read what the kernel already queued for it.
-   * SIGTERM ends its loop, and packets still unread in its ring are lost. Seen once under load
+   * Before a capture is stopped: time for tcpdump to read what the kernel already queued for it
+   * (our reading: SIGTERM ends its loop and packets it has not read are lost). Seen once under load
    * (iptables@v1.32 + nftables@v1.33 run, distribution/rules-shape): the last SYN to the
-   * ClusterIP was in the capture, its DNAT'ed copy 30 us later was not, and the case failed.
+   * ClusterIP was in the capture, its DNAT'ed copy 30 us later was not, and the case failed. A
+   * mitigation, not a proof: the pcap evidence names tcpdump's counts ("received by filter"
+   * above "captured" marks packets not written), and they still differ now and then.
    */
   captureSettle: 300,
   /** MetalLB assigning an address to a LoadBalancer Service. */
