@@ -6,10 +6,14 @@
  * https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services) and the IPv6
  * rows carry ` [IPv6]`, so the IPv4 rows line up with the single-stack columns.
  */
-import { addressOf, type IpFamily } from '../../clusters/ip-family.ts';
+import { addressOf, urlHost, type IpFamily } from '../../clusters/ip-family.ts';
+import type { ExpectationTable } from '../judge/expectations.ts';
+import type { SourceProbe } from '../judge/scenarios.ts';
+import { asFamily, type Runner } from '../probes/runners.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import type { PodFact, ServiceFact } from '../probes/waits.ts';
 import { deployEcho } from './deploy.ts';
+import { nodeRole } from './roles.ts';
 import { deployEchoBehind, ECHO, serviceWith } from './service-spec.ts';
 import type { ServiceOpts } from './workloads.ts';
 
@@ -64,4 +68,23 @@ export async function deployEchoPerFamily(ctx: CaseContext, nodes: string[], svc
       return { family, name, svc: fact };
     }),
   };
+}
+
+/**
+ * The outside client to the nodePort of every node, for each family's Service: the paths of the
+ * NodePort source-IP cases. Rows are `outside -> endpoint node : nodePort` and
+ * `outside -> node without endpoint : nodePort` (` [IPv6]` on a dual-stack cluster).
+ */
+export function nodePortPathsFromOutside<Row extends string>(ctx: CaseContext, app: { pods: PodFact[]; services: FamilyService[] }, outside: Runner, table: ExpectationTable<Row>): SourceProbe[] {
+  const endpointNodes = app.pods.map((p) => p.node);
+  return app.services.flatMap((s) => {
+    const nodePort = s.svc.ports[0]?.nodePort;
+    if (!nodePort) throw new Error(`Service ${s.name} got no nodePort`);
+    return ctx.cluster.nodes.map((n) => {
+      const row = `outside -> ${nodeRole(n.name, endpointNodes)} : nodePort` as Row;
+      const nodeIp = addressOf(n.ips, s.family);
+      if (!nodeIp) throw new Error(`node ${n.name} has no ${s.family} InternalIP (${n.ips.join(', ')})`);
+      return { key: familyKey(row, s.family, ctx.ipFamilies), from: asFamily(outside, s.family), url: `http://${urlHost(nodeIp)}:${nodePort}/`, expectation: ctx.expectation(table, row), receivingNode: n.name };
+    });
+  });
 }

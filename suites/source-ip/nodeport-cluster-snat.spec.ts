@@ -1,8 +1,5 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
-import { deployEchoPerFamily, endpointsOf, familyKey } from '../../harness/apps/families.ts';
-import { nodeRole } from '../../harness/apps/roles.ts';
-import { addressOf, urlHost } from '../../clusters/ip-family.ts';
-import { asFamily } from '../../harness/probes/runners.ts';
+import { deployEchoPerFamily, endpointsOf, nodePortPathsFromOutside } from '../../harness/apps/families.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
@@ -31,20 +28,7 @@ defineCase({
     if (!epNode) throw new Error('needs a worker node');
     const app = await deployEchoPerFamily(ctx, [epNode.name], { name: 'nodeport', type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, targetPort: 8080 }] });
     const outside = await ctx.step('start the outside client', () => ctx.outside());
-    const endpointNodes = app.pods.map((p) => p.node);
-    await runSourceScenario(ctx, {
-      endpoints: app.services.flatMap((s) => endpointsOf(app.pods, s.family)),
-      probes: app.services.flatMap((s) => {
-        const nodePort = s.svc.ports[0]?.nodePort;
-        if (!nodePort) throw new Error(`Service ${s.name} got no nodePort`);
-        return ctx.cluster.nodes.map((n) => {
-          const row = `outside -> ${nodeRole(n.name, endpointNodes)} : nodePort` as Row;
-          const nodeIp = addressOf(n.ips, s.family);
-          if (!nodeIp) throw new Error(`node ${n.name} has no ${s.family} InternalIP (${n.ips.join(', ')})`);
-          return { key: familyKey(row, s.family, ctx.ipFamilies), from: asFamily(outside, s.family), url: `http://${urlHost(nodeIp)}:${nodePort}/`, expectation: ctx.expectation(EXPECT, row), receivingNode: n.name };
-        });
-      }),
-    });
+    await runSourceScenario(ctx, { endpoints: app.services.flatMap((s) => endpointsOf(app.pods, s.family)), probes: nodePortPathsFromOutside(ctx, app, outside, EXPECT) });
     for (const s of app.services) await attachServiceRules(ctx, s.name, epNode.name);
   },
 });
