@@ -7,6 +7,12 @@
  *
  *   npx tsx bench/conformance.ts                       # iptables,nftables, 2 runs each
  *   npx tsx bench/conformance.ts --modes nftables --runs 3 --keep-clusters
+ *   npx tsx bench/conformance.ts --runs 10 --out bench/results/stability.json   # issue 12: 0 flaky cells in 10 runs
+ *
+ * Every run records each cell's outcome (`outcomes`: "project case-id" -> status); each mode
+ * gets a `stability` summary over its runs: cells whose runs reached different proxy verdicts
+ * (flaky, the same rule as `--repeat`), cells failed in every run, and runs with an
+ * infrastructure error, each with the run numbers.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,18 +20,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { deleteCluster, getCluster } from '../clusters/cluster.ts';
-import type { Results } from '../reports/model.ts';
+import { combinedStatus } from '../harness/run/repeats.ts';
+import type { Results, RunOutcome } from '../reports/model.ts';
 
 const { values: opts } = parseArgs({
   options: {
     modes: { type: 'string', default: 'iptables,nftables' },
     runs: { type: 'string', default: '2' },
     'keep-clusters': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results/conformance.json' },
   },
 });
 const modes = opts.modes.split(',').map((s) => s.trim()).filter(Boolean);
 const runs = Number(opts.runs);
-const out = path.resolve('bench/results/conformance.json');
+const out = path.resolve(opts.out);
 const report = path.resolve('out/report/results.json');
 
 interface RunRecord {
@@ -35,6 +43,33 @@ interface RunRecord {
   totals: Results['totals'];
   failed: string[];
   caseSeconds: Record<string, number>;
+  /** "project case-id" -> the cell's status in this run. */
+  outcomes: Record<string, RunOutcome['status']>;
+}
+
+interface Stability {
+  runs: number;
+  cells: number;
+  /** Cells with passed and failed runs: the target is none. */
+  flaky: { cell: string; outcomes: string }[];
+  /** Cells failed in every run (a deviation, not a flake). */
+  failedEveryRun: string[];
+  /** Cells with an infrastructure error in some run, not counted as a proxy verdict. */
+  errors: { cell: string; outcomes: string }[];
+}
+
+/** Cells across runs: flaky (mixed proxy verdicts), failed every time, or errored somewhere. */
+function stability(runs: readonly RunRecord[]): Stability {
+  const cells = [...new Set(runs.flatMap((r) => Object.keys(r.outcomes)))].sort();
+  const line = (cell: string): RunOutcome['status'][] => runs.map((r) => r.outcomes[cell] ?? 'skipped');
+  const show = (cell: string): string => line(cell).map((s, i) => `${i + 1}:${s}`).join(' ');
+  return {
+    runs: runs.length,
+    cells: cells.length,
+    flaky: cells.filter((c) => combinedStatus(line(c)) === 'flaky').map((cell) => ({ cell, outcomes: show(cell) })),
+    failedEveryRun: cells.filter((c) => line(c).every((s) => s === 'failed')),
+    errors: cells.filter((c) => line(c).includes('error')).map((cell) => ({ cell, outcomes: show(cell) })),
+  };
 }
 
 async function conformance(mode: string): Promise<{ wall: number; results: Results }> {
@@ -46,7 +81,7 @@ async function conformance(mode: string): Promise<{ wall: number; results: Resul
 }
 
 async function main(): Promise<void> {
-  const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[]; command?: string; measuredAt?: string; loadAverageAtEnd?: number[] }> = {};
+  const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[]; stability?: Stability; command?: string; measuredAt?: string; loadAverageAtEnd?: number[] }> = {};
   for (const mode of modes) {
     const name = `${process.env.KPC_CLUSTER_PREFIX ?? 'kpc-'}${mode}`;
     const existed = !!(await getCluster(name));
@@ -65,12 +100,15 @@ async function main(): Promise<void> {
         totals: results.totals,
         failed: results.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => `${c.id} (${c.status}): ${c.reason ?? ''}`),
         caseSeconds: Object.fromEntries(results.cases.map((c) => [c.id, Math.round(c.durationMs / 100) / 10])),
+        outcomes: Object.fromEntries(results.cases.map((c) => [`${c.project} ${c.id}`, c.status === 'flaky' ? 'failed' : c.status])),
       });
+      console.log(`${mode} run ${i}/${runs}: ${JSON.stringify(results.totals)}`);
     }
     // Each mode's entry carries its own command and conditions: modes measured now replace
     // their entries, the others stay (the catalogue's start order reads every mode's durations).
     perMode[mode] = {
       ...entry,
+      stability: stability(entry.runs),
       command: `KPC_WORKERS=${process.env.KPC_WORKERS ?? 2} npx tsx bench/conformance.ts ${process.argv.slice(2).join(' ')}`.trim(),
       measuredAt: new Date().toISOString(),
       loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 10) / 10),
@@ -99,6 +137,10 @@ async function main(): Promise<void> {
       const sourceIp = Object.entries(r.caseSeconds).filter(([id]) => id.startsWith('source-ip/') || id.startsWith('proxy/')).reduce((a, [, s]) => a + s, 0);
       console.log(`${mode} run ${r.run}: wall ${r.wallSeconds}s, playwright ${r.playwrightSeconds}s, Source IP + proxy cases ${sourceIp.toFixed(1)}s, ${JSON.stringify(r.totals)}${r.failed.length ? `, failed: ${r.failed.join('; ')}` : ''}`);
     }
+  }
+  for (const [mode, e] of Object.entries(perMode)) {
+    const st = e.stability;
+    if (st) console.log(`${mode} stability over ${st.runs} runs: ${st.cells} cells, ${st.flaky.length} flaky, ${st.failedEveryRun.length} failed in every run, ${st.errors.length} with an infrastructure error`);
   }
   console.log(`written to ${out}`);
 }
