@@ -13,7 +13,7 @@ import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
 import { curl, type CurlEvidence } from '../probes/curl.ts';
 import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
-import { familyOf, type IpFamily, urlHost } from '../../clusters/ip-family.ts';
+import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
 import type { Runner } from '../probes/runners.ts';
 import { describeExpectation, type Expectation } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
@@ -62,7 +62,7 @@ export function captureFilter(endpoints: readonly { ip: string; port: number }[]
 
 /** `ip:port`, an IPv6 address in brackets (`[fd00::1]:8080`) so the port reads apart. */
 export function hostPort(ip: string, port: number | string): string {
-  return `${urlHost(ip)}:${port}`;
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
 /** The family of a path's client address (IPv4 when it is not known). */
