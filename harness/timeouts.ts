@@ -6,8 +6,13 @@ export const TIMEOUTS = {
   workloadReady: 120_000,
   /** EndpointSlices reflecting the ready pods. */
   endpointsReady: 60_000,
-  /** kube-proxy programming a new Service until the first successful request. */
-  serviceProgrammed: 60_000,
+  /**
+   * kube-proxy programming a new Service until the first successful request (the convergence
+   * budget of every probe path). KPC_CONVERGE_SEC overrides it: fault runs set it shorter, and
+   * their own baseline, on the same cluster with the same budget, shows that it is enough for the
+   * real kube-proxy there (harness/faults/runner.ts).
+   */
+  serviceProgrammed: intFromEnv('KPC_CONVERGE_SEC', process.env.KPC_CONVERGE_SEC, 60, 5, 600) * 1000,
   /** Namespace deletion at teardown. */
   namespaceGone: 120_000,
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
@@ -66,8 +71,13 @@ export const SAMPLING = {
 } as const;
 
 function samplesFromEnv(v: string | undefined): number {
-  if (v === undefined || v === '') return 5;
+  return intFromEnv('KPC_SAMPLES', v, 5, 1, 100);
+}
+
+/** An integer setting from the environment, `fallback` when unset, else within [min, max] or a clear error. */
+function intFromEnv(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
+  if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`KPC_SAMPLES must be an integer from 1 to 100, not "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${v}"`);
   return n;
 }

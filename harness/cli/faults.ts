@@ -1,5 +1,5 @@
 /**
- * `npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--keep-clusters] [--add-to-report]`
+ * `npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--converge-sec N] [--keep-clusters] [--add-to-report]`
  *
  * Runs the whole catalogue against every fault of clusters/faults/catalogue.json on one warm
  * kind cluster per mode (harness/faults/runner.ts), writes the detection table into
@@ -17,10 +17,10 @@ import { builtNodeImage, ensureDocker } from '../../clusters/kind.ts';
 import { isProxyMode, type ProxyMode } from '../../clusters/proxy-mode.ts';
 import type { FaultsSection, Results } from '../../reports/model.ts';
 import { faultsExitCode } from '../faults/detection.ts';
-import { baselineResults, FaultRunner } from '../faults/runner.ts';
+import { baselineResults, FAULT_CONVERGE_SEC, FaultRunner } from '../faults/runner.ts';
 import { REPORT_DIR } from '../run/recorder.ts';
 
-export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--keep-clusters] [--add-to-report]`;
+export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--converge-sec N] [--keep-clusters] [--add-to-report]`;
 
 export async function runFaults(argv: string[]): Promise<number> {
   const { values: a } = parseArgs({
@@ -32,6 +32,7 @@ export async function runFaults(argv: string[]): Promise<number> {
       'keep-clusters': { type: 'boolean', default: false },
       'add-to-report': { type: 'boolean', default: false },
       'fault-scope': { type: 'string', default: 'all' },
+      'converge-sec': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -40,6 +41,10 @@ export async function runFaults(argv: string[]): Promise<number> {
   if (bad.length || !modes.length) throw new Error(`--modes for faults: iptables and/or nftables (not ${bad.join(', ') || 'nothing'})`);
   const scope = a['fault-scope'];
   if (scope !== 'all' && scope !== 'declared') throw new Error(`--fault-scope: all (the whole catalogue per fault) or declared (only the cases that name the fault), not ${scope}`);
+  const convergeSec = a['converge-sec'] === undefined ? undefined : Number(a['converge-sec']);
+  if (convergeSec !== undefined && (!Number.isInteger(convergeSec) || convergeSec < 5 || convergeSec > 600)) {
+    throw new Error(`--converge-sec: the convergence budget of the baseline and every fault run, an integer from 5 to 600 (default ${FAULT_CONVERGE_SEC}), not "${a['converge-sec']}"`);
+  }
   await ensureDocker();
   if (!builtNodeImage()?.complete) throw new Error('no complete node image is built yet: run `npm run images -- --faults` first');
   const command = `npm run conformance -- ${argv.join(' ')}`.trim();
@@ -53,6 +58,7 @@ export async function runFaults(argv: string[]): Promise<number> {
     keepClusters: a['keep-clusters'] ?? false,
     command,
     scope,
+    ...(convergeSec !== undefined ? { convergeSec } : {}),
     log: (l) => console.log(l),
   });
   const onSignal = (sig: NodeJS.Signals) => runner.interrupt(sig);

@@ -60,6 +60,9 @@ async function setImage(kubeconfig: string, image: string, annotations: Record<s
     spec: { template: { spec: { containers: [{ name: 'kube-proxy', image }], ...(initContainers ? { initContainers } : {}) } } },
   };
   await kubectl(kubeconfig, ['-n', 'kube-system', 'patch', 'daemonset', 'kube-proxy', '--type', 'strategic', '-p', JSON.stringify(patch)]);
+  // The DaemonSet replaces its pods one node at a time (maxUnavailable 1); deleting them all now
+  // lets it start the new image on every node at once: one restart instead of one per node.
+  await kubectl(kubeconfig, ['-n', 'kube-system', 'delete', 'pods', '-l', 'k8s-app=kube-proxy', '--wait=false']);
 }
 
 /** Waits for the rollout and for :10256/healthz = 200 on every node. */
