@@ -25,7 +25,7 @@ import { imageEntry } from '../../clusters/images.ts';
 import { loadCatalogue, type Fault } from '../../clusters/faults/catalogue.ts';
 import type { ProxyMode } from '../../clusters/proxy-mode.ts';
 import type { FaultCaseCell, FaultRun, FaultsSection, Results } from '../../reports/model.ts';
-import { applyFault, restoreIfFaulty } from './daemonset.ts';
+import { applyFault, loadImageIntoNodes, restoreIfFaulty } from './daemonset.ts';
 import { cellOf, faultVerdict, judgeControl, summarise } from './detection.ts';
 
 export interface FaultRunOptions {
@@ -137,7 +137,10 @@ export class FaultRunner {
       this.o.log(`[${mode}] baseline: ${given ? 'the conformance results already in the report' : 'the catalogue with the real kube-proxy'}`);
       this.convergeEnv = given ? {} : { KPC_CONVERGE_SEC: String(this.o.convergeSec ?? FAULT_CONVERGE_SEC) };
       if (!given) this.o.log(`[${mode}] convergence budget of the baseline and every fault: ${this.convergeEnv.KPC_CONVERGE_SEC} s (the baseline shows whether that is enough)`);
+      const firstImage = faults[0] ? faultImage(faults[0].name) : undefined;
+      const preload = firstImage ? loadImageIntoNodes(name, firstImage).catch(() => undefined) : Promise.resolve();
       const base: CatalogueRun = given ? { dir: this.o.reportDir, durationMs: 0, results: given } : await this.catalogue(mode, 'baseline');
+      await preload;
       const baseCells = base.results?.cases.filter((c) => c.project === mode).map(cellOf) ?? [];
       baselines.push({ mode, report: path.relative(this.o.reportDir, path.join(base.dir, 'index.html')), cases: baseCells });
       const red = baseCells.filter((c) => c.status !== 'passed');
@@ -149,7 +152,7 @@ export class FaultRunner {
       }
       for (const [i, f] of faults.entries()) {
         if (this.stopping) break;
-        const r = await this.runFault(mode, f, cluster, baseCells);
+        const r = await this.runFault(mode, f, cluster, baseCells, faults[i + 1]);
         runs.push(r);
         this.o.log(`[${mode}] ${i + 1}/${faults.length} ${f.name}: ${r.verdict.toUpperCase()} in ${fmt(r.durationMs)} (elapsed ${fmt(Date.now() - t0)})${r.verdict === 'caught' ? '' : ` — ${r.reason}`}; failing cases: ${r.caughtBy.join(', ') || 'none'}`);
       }
@@ -171,7 +174,7 @@ export class FaultRunner {
     }
   }
 
-  private async runFault(mode: ProxyMode, f: Fault, c: { cluster: string; kubeconfig: string }, baseline: FaultCaseCell[]): Promise<FaultRun> {
+  private async runFault(mode: ProxyMode, f: Fault, c: { cluster: string; kubeconfig: string }, baseline: FaultCaseCell[], next?: Fault): Promise<FaultRun> {
     const t0 = Date.now();
     const image = faultImage(f.name);
     const dir = path.join(this.o.reportDir, 'faults', `${f.name}-${mode}`);
@@ -184,7 +187,12 @@ export class FaultRunner {
       await applyFault(c.cluster, c.kubeconfig, f.name, image);
       this.o.log(`[${mode}] ${f.name}: kube-proxy runs ${image} on every node (${fmt(Date.now() - t1)})`);
       if (this.stopping) return inconclusive('interrupted');
+      // The next fault's image goes into the nodes while this one's cases run (containerd only
+      // stores it; nothing starts it). A failure here is left to that fault's own swap to report.
+      const nextImage = next ? faultImage(next.name) : undefined;
+      const preload = nextImage ? loadImageIntoNodes(c.cluster, nextImage).catch(() => undefined) : Promise.resolve();
       run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => k.case))] : undefined);
+      await preload;
     } catch (e) {
       // A swap or run that failed: the next fault starts from the real kube-proxy.
       await this.restore(mode, c, imageEntry('kube-proxy').local);
