@@ -11,7 +11,7 @@ import type { CaseContext } from '../run/fixtures.ts';
 import type { Runner } from '../probes/runners.ts';
 import { pool } from '../judge/scenarios.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../timeouts.ts';
-import { converge } from '../judge/converge.ts';
+import { converge, ConvergenceError } from '../judge/converge.ts';
 import { deployment } from './workloads.ts';
 
 export const KUARD = {
@@ -69,6 +69,12 @@ export interface SpreadEvidence {
   durationMs: number;
   /** The loop's output, one line per request: `<i> <curl exit> <pod name or ->`. */
   raw: string;
+  /**
+   * The single requests made before counting, until consecutive ones were answered by a replica
+   * (`converged`), or until the budget ran out: then the count is still made and judged, so a
+   * Service that never answers is the proxy's failure, shown, not an error of the harness.
+   */
+  convergence: { converged: boolean; elapsedMs: number; attempts: string[] };
 }
 
 /**
@@ -104,24 +110,45 @@ export function parseSpread(raw: string): Pick<SpreadEvidence, 'counts' | 'failu
 export async function requestSpread(from: Runner, url: string, n: number): Promise<SpreadEvidence> {
   // The proxy may still be programming a Service whose endpoints just became ready: wait for
   // consecutive answers from a replica before counting, so the count measures balance only.
-  await converge(
-    async () => parseSpread((await from.run(['sh', '-c', spreadScript(url, 1, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop)).stdout),
-    (p) => p.failures.length === 0 && Object.keys(p.counts).length === 1,
-    { what: `${url} answered by a replica from ${from.label}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200 },
-  );
+  const t0 = Date.now();
+  const tries: string[] = [];
+  let converged = true;
+  try {
+    await converge(
+      async () => {
+        const out = (await from.run(['sh', '-c', spreadScript(url, 1, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop)).stdout;
+        tries.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${out.trim() || '(no output)'}`);
+        return parseSpread(out);
+      },
+      (p) => p.failures.length === 0 && Object.keys(p.counts).length === 1,
+      { what: `${url} answered by a replica from ${from.label}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200 },
+    );
+  } catch (e) {
+    if (!(e instanceof ConvergenceError)) throw e;
+    converged = false;
+  }
+  const convergence = { converged, elapsedMs: Date.now() - t0, attempts: tries };
   const start = Date.now();
   const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
   const parsed = parseSpread(r.stdout);
   const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;
   // Lines that never came (the loop died) are failures too, so `sent` always adds up.
   for (let i = seen + 1; i <= n; i++) parsed.failures.push({ i, exitCode: -1 });
-  return { from: from.label, url, sent: n, ...parsed, durationMs: Date.now() - start, raw: r.stdout + (r.stderr ? `\nstderr: ${r.stderr}` : '') };
+  return { from: from.label, url, sent: n, ...parsed, durationMs: Date.now() - start, raw: r.stdout + (r.stderr ? `\nstderr: ${r.stderr}` : ''), convergence };
+}
+
+/** A source's request loop for the log: its convergence requests (time since start, output), then the counted loop. */
+export function spreadLog(ev: SpreadEvidence): string {
+  const c = ev.convergence;
+  return [`# ${ev.from}`, `# convergence (${c.converged ? 'converged' : 'NOT converged'}):`, ...c.attempts.map((a) => `#   ${a}`), '# counted:', ev.raw].join('\n');
 }
 
 export function spreadTable(ev: SpreadEvidence, pods: readonly string[]): string {
   const expected = ev.sent / Math.max(pods.length, 1);
   const rows = [...new Set([...pods, ...Object.keys(ev.counts)])].map((p) => `${p.padEnd(40)} ${String(ev.counts[p] ?? 0).padStart(5)}   (expected ${expected.toFixed(1)})${pods.includes(p) ? '' : '   NOT AN ENDPOINT'}`);
-  return `${ev.from} -> ${ev.url}: ${ev.sent} requests in ${(ev.durationMs / 1000).toFixed(1)} s, ${ev.failures.length} without an answer\n${rows.join('\n')}`;
+  const c = ev.convergence;
+  const conv = `${c.converged ? 'converged' : 'NOT converged'} after ${c.attempts.length} single request(s) in ${(c.elapsedMs / 1000).toFixed(1)} s${c.converged ? '' : ' (counted and judged anyway)'}`;
+  return `${ev.from} -> ${ev.url}: ${conv}; then ${ev.sent} requests in ${(ev.durationMs / 1000).toFixed(1)} s, ${ev.failures.length} without an answer\n${rows.join('\n')}`;
 }
 
 export interface DnatEvidence {

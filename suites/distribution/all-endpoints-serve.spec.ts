@@ -1,6 +1,6 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { DISTRIBUTION, KUARD, kuardSpreadFromEverywhere, spreadTable } from '../../harness/apps/distribution.ts';
+import { DISTRIBUTION, KUARD, kuardSpreadFromEverywhere, spreadLog, spreadTable } from '../../harness/apps/distribution.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
 /**
@@ -20,7 +20,7 @@ defineCase({
       'answers per pod, per source',
       `${spreads.map((s) => `[${s.role}]\n${spreadTable(s.ev, pods)}`).join('\n\n')}\n\nN=${n} per source: with a uniform spread, the chance that some replica gets no request from one source is <= ${pods.length}*(${pods.length - 1}/${pods.length})^${n} = ${pMiss.toExponential(2)} (false-failure probability per source).`,
     );
-    await ctx.rec.text('log', 'request loop output', spreads.map((s) => `# ${s.ev.from}\n${s.ev.raw}`).join('\n'));
+    await ctx.rec.text('log', 'request loop output', spreads.map((s) => spreadLog(s.ev)).join('\n'));
     ctx.rec.expect(`from every source, each of the ${pods.length} replicas answers at least once in ${n} requests, and every request is answered by a replica`);
     const byRole = new Map<string, typeof spreads>();
     for (const s of spreads) byRole.set(s.role, [...(byRole.get(s.role) ?? []), s]);

@@ -1,6 +1,6 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { DISTRIBUTION, KUARD, kuardSpreadFromEverywhere, spreadTable, totalCounts } from '../../harness/apps/distribution.ts';
+import { DISTRIBUTION, KUARD, kuardSpreadFromEverywhere, spreadLog, spreadTable, totalCounts } from '../../harness/apps/distribution.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { chiSquarePower, uniformityVerdict } from '../../harness/judge/stats.ts';
 
@@ -32,7 +32,7 @@ defineCase({
         `${v ? `critical value ${v.critical.toFixed(3)}; ${v.summary}` : 'no answers: no test'}\n` +
         `power of the test at this N: ${power.join('; ')}`,
     );
-    await ctx.rec.text('log', 'request loop output', spreads.map((s) => `# ${s.ev.from}\n${s.ev.raw}`).join('\n'));
+    await ctx.rec.text('log', 'request loop output', spreads.map((s) => spreadLog(s.ev)).join('\n'));
     ctx.rec.expect(`chi-square over the ${pods.length} replicas <= the critical value at alpha = ${DISTRIBUTION.alpha}${v ? ` (${v.critical.toFixed(2)}, df ${v.df})` : ''}; every request answered`);
     ctx.rec.observe(v ? v.summary : 'no request was answered by a replica');
     ctx.rec.check({

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseSpread, totalCounts, dnatPairs } from '../../harness/apps/distribution.ts';
+import { parseSpread, totalCounts, dnatPairs, spreadLog, spreadTable } from '../../harness/apps/distribution.ts';
 import { oldEndpointPhases, type TerminationTimeline } from '../../harness/apps/termination.ts';
 import { parseResolved } from '../../harness/apps/my-nginx.ts';
 import type { PacketRow } from '../../reports/model.ts';
@@ -24,8 +24,15 @@ test('parseSpread and totalCounts on a real request loop (60 requests from the c
   assert.equal(p.failures.length, 0);
   assert.deepEqual(Object.values(p.counts).sort((a, b) => a - b), [8, 9, 14, 14, 15]);
   assert.equal(Object.keys(p.counts).every((k) => k.startsWith('kuard-6c48fdfbb4-')), true);
-  const ev = (counts: Record<string, number>) => ({ role: 'r', ev: { from: 'f', url: 'u', sent: 0, counts, failures: [], durationMs: 0, raw: '' } });
+  const ev = (counts: Record<string, number>) => ({ role: 'r', ev: { from: 'f', url: 'u', sent: 0, counts, failures: [], durationMs: 0, raw: '', convergence: { converged: true, elapsedMs: 0, attempts: [] } } });
   assert.deepEqual(totalCounts([ev({ a: 1, b: 2 }), ev({ b: 3 })]), { a: 1, b: 5 });
+});
+
+test('spreadTable and spreadLog say whether the loop converged first, and show its requests', () => {
+  const raw = '1 28 -\n2 28 -\n';
+  const ev = { from: 'pod c on w', url: 'http://10.96.0.9/', sent: 2, ...parseSpread(raw), durationMs: 2000, raw, convergence: { converged: false, elapsedMs: 20_400, attempts: ['+0.0s 1 28 -', '+5.1s 1 28 -'] } };
+  assert.match(spreadTable(ev, ['kuard-a']), /^pod c on w -> http:\/\/10\.96\.0\.9\/: NOT converged after 2 single request\(s\) in 20\.4 s \(counted and judged anyway\); then 2 requests in 2\.0 s, 2 without an answer\n/);
+  assert.equal(spreadLog(ev), '# pod c on w\n# convergence (NOT converged):\n#   +0.0s 1 28 -\n#   +5.1s 1 28 -\n# counted:\n1 28 -\n2 28 -\n');
 });
 
 test('parseSpread: failed requests and a dead loop are failures', () => {
