@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Check } from '../../reports/model.ts';
 
 export class ConvergenceError extends Error {
   constructor(
@@ -52,5 +53,20 @@ export async function converge<T>(
       );
     }
     await delay(opts.intervalMs ?? 500);
+  }
+}
+
+/**
+ * A precondition the proxy itself must meet (a new Service answering before the case's own
+ * phase starts): when it never converges, that is a check row turning `mismatch`, a proxy
+ * verdict with the attempts' story in the row, and the case stops there. Any other error
+ * propagates unchanged (an infrastructure error).
+ */
+export async function mustConverge<T>(rec: { check(c: Check): unknown }, row: { key: string; expected: string }, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof ConvergenceError) rec.check({ key: row.key, expected: row.expected, observedEcho: e.message, verdict: 'mismatch' });
+    throw e;
   }
 }

@@ -3,7 +3,7 @@ import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { appOf, deployEchoBehind, serviceWith } from '../../harness/apps/service-spec.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 import { judgeSticky, modal, servedBy } from '../../harness/judge/affinity.ts';
-import { converge } from '../../harness/judge/converge.ts';
+import { converge, mustConverge } from '../../harness/judge/converge.ts';
 import { aggregateRow } from '../../harness/judge/sample.ts';
 import { pool } from '../../harness/judge/scenarios.ts';
 import { answered, curl, type CurlEvidence } from '../../harness/probes/curl.ts';
@@ -41,7 +41,9 @@ defineCase({
     const url = `http://${app.svc.clusterIP}:80/`;
     const sources: Source[] = [...[...clients.values()].map((from) => ({ role: 'pod' as const, from })), ...ctx.cluster.nodes.map((n) => ({ role: 'node' as const, from: ctx.node(n.name) }))];
     await ctx.step('every client reaches the ClusterIP (converge)', () =>
-      pool(sources, sources.length, (s) => converge(() => curl(s.from, url), answered, { what: `${s.from.label} -> ${url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: 2 })),
+      mustConverge(ctx.rec, { key: 'every pod and node reaches the ClusterIP before the rounds', expected: `2 consecutive answers each within ${TIMEOUTS.serviceProgrammed / 1000} s` }, () =>
+        pool(sources, sources.length, (s) => converge(() => curl(s.from, url), answered, { what: `${s.from.label} -> ${url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: 2 })),
+      ),
     );
     const rounds: CurlEvidence[][][] = [];
     for (let r = 0; r < ROUNDS; r++) {

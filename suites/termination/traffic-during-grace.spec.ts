@@ -1,7 +1,8 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { CONSECUTIVE_SUCCESSES } from '../../harness/timeouts.ts';
+import { mustConverge } from '../../harness/judge/converge.ts';
+import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../../harness/timeouts.ts';
 import {
   TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, timelineText,
   type RunningLoop,
@@ -24,7 +25,9 @@ defineCase({
     if (!from) throw new Error('no client pod');
     const url = `http://${app.svc.clusterIP}:${TERMINATION_APP.port}/`;
     const durationSec = TERMINATION.preStopSleepSec + TERMINATION.loopTailSec;
-    await ctx.step(`wait until ${url} answers ${from.label} ${CONSECUTIVE_SUCCESSES} times in a row (Service programmed)`, () => serviceAnswering(from, url));
+    await ctx.step(`wait until ${url} answers ${from.label} ${CONSECUTIVE_SUCCESSES} times in a row (Service programmed)`, () =>
+      mustConverge(ctx.rec, { key: 'pod -> ClusterIP answers before the pod is deleted', expected: `${CONSECUTIVE_SUCCESSES} consecutive answers within ${TIMEOUTS.serviceProgrammed / 1000} s` }, () => serviceAnswering(from, url)),
+    );
     let loop: RunningLoop | undefined;
     try {
       const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old, async () => {

@@ -5,6 +5,7 @@ import { aggregateRow, convergeThenSample, tally, type JudgedAttempt } from '../
 import { pool, wireSource } from '../../harness/judge/scenarios.ts';
 import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import type { EchoReply } from '../../harness/probes/echo.ts';
+import { converge, ConvergenceError, mustConverge } from '../../harness/judge/converge.ts';
 
 const attempt = (verdict: Check['verdict'], echo: string, servedBy?: string, note?: string): JudgedAttempt => ({
   path: 'p',
@@ -103,4 +104,20 @@ test('wireSource: a SYN that an answered request of a concurrent path accounts f
   const ep = [{ ip: '10.244.1.62', port: 8080 }];
   assert.equal(wireSource([syn], ep, timedOut, undefined, ['172.18.0.6']), '172.18.0.6', 'without the claim the window blames B');
   assert.equal(wireSource([syn], ep, timedOut, undefined, ['172.18.0.6'], new Set(['172.18.0.6:44100'])), null);
+});
+
+test('mustConverge: a precondition that never converges is a mismatch row (a proxy verdict), other errors pass through untouched', async () => {
+  const rows: Check[] = [];
+  const rec = { check: (c: Check) => rows.push(c) };
+  const row = { key: 'pod -> ClusterIP answers first', expected: '2 consecutive answers within 1 s' };
+  await assert.rejects(
+    mustConverge(rec, row, () => converge(async () => 'refused', (v) => v === 'ok', { what: 'x -> y answering', timeoutMs: 30, consecutive: 2, intervalMs: 10 })),
+    ConvergenceError,
+  );
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]?.verdict, 'mismatch');
+  assert.match(rows[0]?.observedEcho ?? '', /^x -> y answering: not 2 consecutive successes within 30 ms \(\d+ attempts\)$/);
+  await assert.rejects(mustConverge(rec, row, async () => { throw new Error('API server unreachable'); }), /API server unreachable/);
+  assert.equal(rows.length, 1, 'an infrastructure error adds no verdict row');
+  assert.equal(await mustConverge(rec, row, async () => 7), 7);
 });
