@@ -15,6 +15,11 @@ export const TIMEOUTS = {
   serviceProgrammed: intFromEnv('KPC_CONVERGE_SEC', process.env.KPC_CONVERGE_SEC, 60, 5, 600) * 1000,
   /** Namespace deletion at teardown. */
   namespaceGone: 120_000,
+  /**
+   * An exec whose exit status came: how long its socket may take to close (the close follows its
+   * last output frame; harness/probes/kube.ts exec).
+   */
+  execCloseGrace: 2_000,
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
   curlAttemptSec: 5,
   /**

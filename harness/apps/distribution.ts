@@ -91,7 +91,14 @@ export function spreadScript(url: string, n: number, maxTimeSec: number): string
     `  case "$out" in *'"POD_NAME":"'*) p=\${out#*'"POD_NAME":"'}; p=\${p%%'"'*};; *) p=-;; esac`,
     '  echo "$i $rc $p"',
     'done',
+    // The end line: without it the output was cut short on its way back (not the proxy's doing).
+    'echo "end $i"',
   ].join('\n');
+}
+
+/** Whether a request loop's output reached its end line after `n` requests. */
+export function loopEnded(raw: string, n: number): boolean {
+  return new RegExp(`^end ${n}$`, 'm').test(raw);
 }
 
 export function parseSpread(raw: string): Pick<SpreadEvidence, 'counts' | 'failures'> {
@@ -131,9 +138,10 @@ export async function requestSpread(from: Runner, url: string, n: number): Promi
   const start = Date.now();
   const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
   const parsed = parseSpread(r.stdout);
-  const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;
-  // Lines that never came (the loop died) are failures too, so `sent` always adds up.
-  for (let i = seen + 1; i <= n; i++) parsed.failures.push({ i, exitCode: -1 });
+  if (!loopEnded(r.stdout, n)) {
+    const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;
+    throw new Error(`the request loop from ${from.label} to ${url} returned ${seen} of ${n} result lines and no end line (exit ${r.exitCode}): its output was lost on the way back, so those requests cannot be judged`);
+  }
   return { from: from.label, url, sent: n, ...parsed, durationMs: Date.now() - start, raw: r.stdout + (r.stderr ? `\nstderr: ${r.stderr}` : ''), convergence };
 }
 

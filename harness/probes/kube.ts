@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { TIMEOUTS } from '../timeouts.ts';
 
 export type KObject = k8s.KubernetesObject & Record<string, unknown>;
 
@@ -117,22 +118,31 @@ export class Kube {
     err.on('data', (c: Buffer) => errChunks.push(c));
     const start = Date.now();
     const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      // The exit status can arrive before the last output frames (a request loop once lost its
+      // last line this way): it is taken when the socket closes, which comes after every frame,
+      // or after a bounded grace when the close does not come.
+      let got: k8s.V1Status | undefined;
+      let grace: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => reject(new Error(`exec in ${ns}/${pod} timed out after ${timeoutMs} ms: ${command.join(' ')}`)), timeoutMs);
+      const settle = (f: () => void) => {
+        clearTimeout(timer);
+        if (grace) clearTimeout(grace);
+        f();
+      };
       this.execer
         .exec(ns, pod, container, command, out, err, null, false, (s) => {
-          clearTimeout(timer);
-          resolve(s);
+          got = s;
+          grace = setTimeout(() => settle(() => resolve(s)), TIMEOUTS.execCloseGrace);
         })
         .then((ws) => {
-          ws.on('error', (e: Error) => {
-            clearTimeout(timer);
-            reject(e);
+          ws.on('error', (e: Error) => settle(() => reject(e)));
+          ws.on('close', () => {
+            const s = got;
+            if (s) settle(() => resolve(s));
+            else settle(() => reject(new Error(`exec in ${ns}/${pod}: the stream closed without an exit status: ${command.join(' ')}`)));
           });
         })
-        .catch((e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
+        .catch((e) => settle(() => reject(e)));
     });
     return {
       stdout: Buffer.concat(chunks).toString('utf8'),

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseSpread, totalCounts, dnatPairs, spreadLog, spreadTable } from '../../harness/apps/distribution.ts';
+import { loopEnded, parseSpread, spreadScript, totalCounts, dnatPairs, spreadLog, spreadTable } from '../../harness/apps/distribution.ts';
 import { oldEndpointPhases, type TerminationTimeline } from '../../harness/apps/termination.ts';
 import { parseResolved } from '../../harness/apps/my-nginx.ts';
 import type { PacketRow } from '../../reports/model.ts';
@@ -33,6 +33,14 @@ test('spreadTable and spreadLog say whether the loop converged first, and show i
   const ev = { from: 'pod c on w', url: 'http://10.96.0.9/', sent: 2, ...parseSpread(raw), durationMs: 2000, raw, convergence: { converged: false, elapsedMs: 20_400, attempts: ['+0.0s 1 28 -', '+5.1s 1 28 -'] } };
   assert.match(spreadTable(ev, ['kuard-a']), /^pod c on w -> http:\/\/10\.96\.0\.9\/: NOT converged after 2 single request\(s\) in 20\.4 s \(counted and judged anyway\); then 2 requests in 2\.0 s, 2 without an answer\n/);
   assert.equal(spreadLog(ev), '# pod c on w\n# convergence (NOT converged):\n#   +0.0s 1 28 -\n#   +5.1s 1 28 -\n# counted:\n1 28 -\n2 28 -\n');
+});
+
+test('loopEnded: a request loop output is complete only with its end line (a lost last line is not a failed request)', () => {
+  assert.match(spreadScript('http://10.96.0.9/', 60, 5), /\necho "end \$i"$/);
+  assert.equal(loopEnded('1 0 kuard-a\n2 0 kuard-b\nend 2\n', 2), true);
+  // nftables stability run 5 (2026-12-01): 59 lines came back, the 60th and the end line did not.
+  assert.equal(loopEnded('58 0 kuard-a\n59 0 kuard-b\n', 60), false);
+  assert.equal(loopEnded('1 0 kuard-a\nend 1\n', 60), false);
 });
 
 test('parseSpread: failed requests and a dead loop are failures', () => {
