@@ -81,7 +81,11 @@ async function conformance(mode: string): Promise<{ wall: number; results: Resul
 }
 
 async function main(): Promise<void> {
-  const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[]; stability?: Stability; command?: string; measuredAt?: string; loadAverageAtEnd?: number[] }> = {};
+  // The code measured: each mode's entry keeps it, since entries of other modes stay from earlier runs.
+  const head = await execa('git', ['rev-parse', '--short', 'HEAD'], { reject: false });
+  const dirty = await execa('git', ['status', '--porcelain', '--untracked-files=no'], { reject: false });
+  const commit = head.exitCode === 0 ? `${head.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}` : 'unknown';
+  const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[]; stability?: Stability; command?: string; measuredAt?: string; loadAverageAtEnd?: number[]; commit?: string }> = {};
   for (const mode of modes) {
     const name = `${process.env.KPC_CLUSTER_PREFIX ?? 'kpc-'}${mode}`;
     const existed = !!(await getCluster(name));
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       command: `KPC_WORKERS=${process.env.KPC_WORKERS ?? 2} npx tsx bench/conformance.ts ${process.argv.slice(2).join(' ')}`.trim(),
       measuredAt: new Date().toISOString(),
       loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 10) / 10),
+      commit,
     };
     if (!opts['keep-clusters']) await deleteCluster(name);
   }
