@@ -30,6 +30,11 @@ export const TIMEOUTS = {
    * Was 2 s; every drop-expected attempt (convergence and sample) waits this long.
    */
   dropProbeSec: 1,
+  /**
+   * Joining the testcontainers reaper: tries in all, 2 s, 4 s, 6 s apart (each try itself waits
+   * up to 4 s). A reaper shutting down exits within seconds (harness/probes/reaper.ts).
+   */
+  reaperJoinTries: 4,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
   /**

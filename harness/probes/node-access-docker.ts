@@ -8,6 +8,7 @@ import type { NodeAccess, NodeShell } from './node-access.ts';
 import { NodeRunner, type Runner } from './runners.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { runLabels } from '../run-id.ts';
+import { ensureReaper } from './reaper.ts';
 
 export class DockerNodeAccess implements NodeAccess {
   readonly kind = 'docker' as const;
@@ -62,6 +63,7 @@ export class DockerCapture implements NodeCapture {
     const file = await captureFile(req);
     const ifNames = await interfaceNames(req.nodeRunner);
     const log: string[] = [];
+    await ensureReaper();
     const container = await new GenericContainer(req.image)
       .withNetworkMode(`container:${req.node}`)
       .withAddedCapabilities('NET_ADMIN', 'NET_RAW')

@@ -21,6 +21,7 @@ import type { Recorder } from './recorder.ts';
 import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
 import { ContainerRunner, PodRunner } from '../probes/runners.ts';
 import { TIMEOUTS } from '../timeouts.ts';
+import { ensureReaper } from '../probes/reaper.ts';
 import { podsReady } from '../probes/waits.ts';
 import { clientPod, type Images } from '../apps/workloads.ts';
 
@@ -235,6 +236,7 @@ async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<
     // leaves with the host's own address toward the nodes.
     const reach = cluster.hostReach;
     if (!reach?.ok) throw new Error('no Docker network to put the outside client on, and this host does not reach the nodes');
+    await ensureReaper();
     const container = await new GenericContainer(images.tools)
       .withNetworkMode('host')
       .withLabels({ ...runLabels('outside-client'), [RUN_LABEL]: RUN_ID })
@@ -242,6 +244,7 @@ async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<
       .start();
     return { runner: new ContainerRunner(`outside client on the host network (${reach.sourceIp})`, reach.sourceIp, container), container };
   }
+  await ensureReaper();
   const container = await new GenericContainer(images.tools)
     .withNetworkMode(cluster.network.name)
     .withAddedCapabilities('NET_ADMIN', 'NET_RAW')

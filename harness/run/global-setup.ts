@@ -5,10 +5,15 @@
  * deleted at the end (also after Ctrl-C), unless KPC_KEEP or KPC_KEEP_CLUSTERS keeps them; with
  * the pod path of node access, any node access namespace of this run still there is deleted
  * first (workers remove their own; this catches those an interrupted worker left).
+ *
+ * It also joins the testcontainers reaper from the runner process, which lives for the whole
+ * run: while it holds a connection the reaper never shuts down under a worker that is about to
+ * start a capture or the outside client (harness/probes/reaper.ts).
  */
 import { deleteCluster, UnsupportedHere } from '../../clusters/cluster.ts';
 import { Kube } from '../probes/kube.ts';
 import { kubePodApi, sweepNodeAccess } from '../probes/node-access-pod.ts';
+import { ensureReaper } from '../probes/reaper.ts';
 import { selectedProjects } from './projects.ts';
 import { ensureKindCluster, kindClusterName, nodeAccessKind } from './provision.ts';
 
@@ -35,6 +40,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await deleteCluster(name).catch((e: unknown) => console.error(`[teardown] deleting ${name} failed: ${String(e)}`));
     }
   };
+  // Not fatal here: without Docker the workers say what is missing, case by case.
+  await ensureReaper().catch((e: unknown) => console.error(`[setup] the testcontainers reaper was not joined from the runner: ${e instanceof Error ? e.message : String(e)}`));
   const existing = process.env.KUBECONFIG_UNDER_TEST;
   if (existing) {
     if ((await nodeAccessKind('existing', existing).catch(() => 'docker')) === 'pod') podPath.push(existing);
