@@ -11,7 +11,7 @@ import type { CaseContext } from '../run/fixtures.ts';
 import type { Runner } from '../probes/runners.ts';
 import { pool } from '../judge/scenarios.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../timeouts.ts';
-import { converge, ConvergenceError } from '../judge/converge.ts';
+import { convergeThenSample } from '../judge/sample.ts';
 import { deployment } from './workloads.ts';
 
 export const KUARD = {
@@ -119,22 +119,16 @@ export async function requestSpread(from: Runner, url: string, n: number): Promi
   // consecutive answers from a replica before counting, so the count measures balance only.
   const t0 = Date.now();
   const tries: string[] = [];
-  let converged = true;
-  try {
-    await converge(
-      async () => {
-        const out = (await from.run(['sh', '-c', spreadScript(url, 1, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop)).stdout;
-        tries.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${out.trim() || '(no output)'}`);
-        return parseSpread(out);
-      },
-      (p) => p.failures.length === 0 && Object.keys(p.counts).length === 1,
-      { what: `${url} answered by a replica from ${from.label}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200 },
-    );
-  } catch (e) {
-    if (!(e instanceof ConvergenceError)) throw e;
-    converged = false;
-  }
-  const convergence = { converged, elapsedMs: Date.now() - t0, attempts: tries };
+  const c = await convergeThenSample(
+    async () => {
+      const out = (await from.run(['sh', '-c', spreadScript(url, 1, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop)).stdout;
+      tries.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${out.trim() || '(no output)'}`);
+      return parseSpread(out);
+    },
+    (p) => p.failures.length === 0 && Object.keys(p.counts).length === 1,
+    { what: `${url} answered by a replica from ${from.label}`, timeoutMs: TIMEOUTS.serviceProgrammed, consecutive: CONSECUTIVE_SUCCESSES, intervalMs: 200, n: 0 },
+  );
+  const convergence = { converged: c.converged, elapsedMs: c.convergeMs, attempts: tries };
   const start = Date.now();
   const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
   const parsed = parseSpread(r.stdout);

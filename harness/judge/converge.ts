@@ -5,6 +5,8 @@ export class ConvergenceError extends Error {
   constructor(
     message: string,
     readonly lastError: unknown,
+    /** Every attempt's value made within the budget (evidence of a path that never converged). */
+    readonly attempts: readonly unknown[] = [],
   ) {
     super(message);
   }
@@ -50,6 +52,7 @@ export async function converge<T>(
       throw new ConvergenceError(
         `${opts.what}: not ${need} consecutive successes within ${opts.timeoutMs} ms (${attempts.length} attempts)${tail}`,
         lastError,
+        attempts,
       );
     }
     await delay(opts.intervalMs ?? 500);

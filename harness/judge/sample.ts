@@ -9,7 +9,10 @@ import { SAMPLING } from '../timeouts.ts';
 import { converge, ConvergenceError } from './converge.ts';
 
 export interface Sampled<T> {
-  /** Attempts made while waiting for the path to be programmed (evidence, not judged). */
+  /**
+   * Attempts made while waiting for the path to be programmed (evidence, not judged), also
+   * those of a path that never converged.
+   */
   convergence: T[];
   /** False when the path never reached the expected outcome within the budget. */
   converged: boolean;
@@ -37,6 +40,8 @@ export async function convergeThenSample<T>(
   } catch (e) {
     if (!(e instanceof ConvergenceError)) throw e;
     converged = false;
+    // Attempts came from `attempt`, so they are T.
+    convergence = e.attempts as T[];
   }
   const convergeMs = Date.now() - start;
   const sample: T[] = [];

@@ -27,6 +27,9 @@ test('convergeThenSample: a path that never converges is still sampled and repor
   const s = await convergeThenSample(async () => 'refused', (v) => v === 'ok', { what: 'x', timeoutMs: 20, n: 3, intervalMs: 5 });
   assert.equal(s.converged, false);
   assert.deepEqual(s.sample, ['refused', 'refused', 'refused']);
+  // Its convergence attempts stay in the evidence (they were dropped before).
+  assert.ok(s.convergence.length >= 2, `convergence attempts kept: ${s.convergence.length}`);
+  assert.ok(s.convergence.every((v) => v === 'refused'));
 });
 
 test('aggregateRow: 5/5 holds; one deviation is "intermittent: 1 of 5" and fails the row', () => {
