@@ -18,6 +18,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { grepForCases } from '../run/order.ts';
 import { PlaywrightChild } from '../run/playwright-child.ts';
+import { VERDICTS_EXPECTED_ENV } from '../run/recorder.ts';
 import { execa } from 'execa';
 import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
 import { kpcCache } from '../../clusters/kind.ts';
@@ -219,7 +220,15 @@ export class FaultRunner {
     this.child = new PlaywrightChild({
       tool: 'faults',
       output: out,
-      env: { KPC_PROJECTS: mode, KPC_REPORT_DIR: dir, KPC_KEEP_CLUSTERS: '1', KPC_COMMAND: `${this.o.command} (${label} on ${mode})`, ...this.convergeEnv },
+      env: {
+        KPC_PROJECTS: mode,
+        KPC_REPORT_DIR: dir,
+        KPC_KEEP_CLUSTERS: '1',
+        KPC_COMMAND: `${this.o.command} (${label} on ${mode})`,
+        ...this.convergeEnv,
+        // Against a fault, failing cases are the point: their workers are kept (finishCase).
+        ...(label === 'baseline' ? {} : { [VERDICTS_EXPECTED_ENV]: '1' }),
+      },
       log: this.o.log,
       onStop: (sig) => this.interrupt(sig),
     });

@@ -7,7 +7,7 @@ import { test as base } from '@playwright/test';
 import type { CaseSource } from '../../reports/model.ts';
 import { caseFixtures, type CaseContext, type Feature } from './fixtures.ts';
 import { proxyModeOf } from './projects.ts';
-import { Recorder } from './recorder.ts';
+import { finishCase, Recorder } from './recorder.ts';
 
 export interface CaseDef {
   /** Stable id `<group>/<name>`; the file is suites/<group>/<name>.spec.ts. */
@@ -59,8 +59,6 @@ export function defineCase(def: CaseDef): void {
       error = e;
       rec.observe(`error: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const failure = rec.failure(error);
-    await rec.attachPayload(failure ? { failureKind: failure.kind } : {});
-    if (failure) throw failure.error;
+    await finishCase(rec, testInfo, error);
   });
 }
