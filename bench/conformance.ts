@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { measuredCommit } from './commit.ts';
 import { deleteCluster, getCluster } from '../clusters/cluster.ts';
 import { combinedStatus } from '../harness/run/repeats.ts';
 import type { Results, RunOutcome } from '../reports/model.ts';
@@ -82,9 +83,7 @@ async function conformance(mode: string): Promise<{ wall: number; results: Resul
 
 async function main(): Promise<void> {
   // The code measured: each mode's entry keeps it, since entries of other modes stay from earlier runs.
-  const head = await execa('git', ['rev-parse', '--short', 'HEAD'], { reject: false });
-  const dirty = await execa('git', ['status', '--porcelain', '--untracked-files=no'], { reject: false });
-  const commit = head.exitCode === 0 ? `${head.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}` : 'unknown';
+  const commit = await measuredCommit();
   const perMode: Record<string, { clusterCreatedSeconds?: number; runs: RunRecord[]; stability?: Stability; command?: string; measuredAt?: string; loadAverageAtEnd?: number[]; commit?: string }> = {};
   for (const mode of modes) {
     const name = `${process.env.KPC_CLUSTER_PREFIX ?? 'kpc-'}${mode}`;

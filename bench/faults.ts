@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { measuredCommit } from './commit.ts';
 import { createCluster, deleteCluster, getCluster } from '../clusters/cluster.ts';
 import { isProxyMode } from '../clusters/proxy-mode.ts';
 import type { Results } from '../reports/model.ts';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     record.imagesFaults = { command: 'npm run images -- --faults', seconds: Math.round((Date.now() - t0) / 1000), exitCode: r.exitCode };
   }
   const perMode: Record<string, unknown> = {};
+  // Entries of other modes stay from earlier runs, so each entry names its own code and time.
+  const commit = await measuredCommit();
   for (const mode of modes) {
     if (!isProxyMode(mode)) throw new Error(`not a mode: ${mode}`);
     const name = `${process.env.KPC_CLUSTER_PREFIX ?? 'kpc-'}${mode}`;
@@ -58,6 +61,10 @@ async function main(): Promise<void> {
     const key = opts['fault-scope'] === 'declared' ? `${mode} (declared cases only)` : mode;
     perMode[key] = {
       command: `npm ${cmd.join(' ')}`,
+      benchCommand: record.command,
+      commit,
+      measuredAt: new Date(t0).toISOString(),
+      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 10) / 10),
       exitCode: r.exitCode,
       wallSeconds: wall,
       scope: opts['fault-scope'],
