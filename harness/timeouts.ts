@@ -35,6 +35,8 @@ export const TIMEOUTS = {
    * up to 4 s). A reaper shutting down exits within seconds (harness/probes/reaper.ts).
    */
   reaperJoinTries: 4,
+  /** The pause before join try n+1 is n times this. */
+  reaperJoinPauseStep: 2_000,
   /** A packet capture becoming ready to capture. */
   captureReady: 30_000,
   /**

@@ -52,7 +52,7 @@ let joined: Promise<unknown> | undefined;
 export function ensureReaper(log: (line: string) => void = (l) => console.error(l)): Promise<unknown> {
   joined ??= retryReaper(async () => getReaper(await getContainerRuntimeClient()), {
     tries: TIMEOUTS.reaperJoinTries,
-    pause: (n) => 2_000 * n,
+    pause: (n) => TIMEOUTS.reaperJoinPauseStep * n,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log,
   }).catch((e: unknown) => {

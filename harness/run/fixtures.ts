@@ -231,12 +231,12 @@ async function startClients(cluster: ClusterUnderTest, images: Images): Promise<
 }
 
 async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<{ runner: ContainerRunner; container: StartedTestContainer }> {
+  await ensureReaper();
   if (!cluster.network) {
     // Any other cluster: the outside client is a container on this host's network; its traffic
     // leaves with the host's own address toward the nodes.
     const reach = cluster.hostReach;
     if (!reach?.ok) throw new Error('no Docker network to put the outside client on, and this host does not reach the nodes');
-    await ensureReaper();
     const container = await new GenericContainer(images.tools)
       .withNetworkMode('host')
       .withLabels({ ...runLabels('outside-client'), [RUN_LABEL]: RUN_ID })
@@ -244,7 +244,6 @@ async function startOutside(cluster: ClusterUnderTest, images: Images): Promise<
       .start();
     return { runner: new ContainerRunner(`outside client on the host network (${reach.sourceIp})`, reach.sourceIp, container), container };
   }
-  await ensureReaper();
   const container = await new GenericContainer(images.tools)
     .withNetworkMode(cluster.network.name)
     .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
