@@ -17,6 +17,7 @@ import {
   dockerImageExists,
   dockerNetwork,
   ensureDocker,
+  importImageIntoNodes,
   ensureKind,
   kindClusterNames,
   kindEnv,
@@ -27,6 +28,7 @@ import {
 } from './kind.ts';
 
 import type { ClusterIpFamily } from './ip-family.ts';
+import { builtCiliumImage, CILIUM_POD_CIDR, installCilium } from './cilium/install.ts';
 import { intToIp, ipToInt } from './ipv4.ts';
 import { isProxyMode, PROXY_MODES, type ProxyMode } from './proxy-mode.ts';
 
@@ -53,8 +55,10 @@ export interface ClusterInfo {
   name: string;
   /** kubeconfig file for this cluster, API server on 127.0.0.1 (from the host) */
   kubeconfig: string;
-  /** kube-proxy mode as configured at create time ('unknown' when we did not create it) */
-  proxyMode: ProxyMode | 'unknown';
+  /** kube-proxy mode as configured at create time ('none': no kube-proxy, a replacement; 'unknown' when we did not create it) */
+  proxyMode: ProxyMode | 'none' | 'unknown';
+  /** The proxy installed in kube-proxy's place, when there is one. */
+  replacement?: Replacement;
   masqueradeAll: boolean;
   nodes: ClusterNode[];
   network: { name: string; subnet: string; gateway: string };
@@ -67,10 +71,17 @@ export interface ClusterInfo {
   ipFamily: ClusterIpFamily;
 }
 
+/** A Service proxy installed instead of kube-proxy (and as the CNI): clusters/cilium/. */
+export type Replacement = 'cilium';
+export const REPLACEMENTS: readonly Replacement[] = ['cilium'];
+
 export interface CreateOptions {
   /** default "kpc" */
   name?: string;
-  proxyMode: ProxyMode;
+  /** kube-proxy's mode; 'none' (no kube-proxy) needs a `replacement`. */
+  proxyMode: ProxyMode | 'none';
+  /** Installed instead of kube-proxy and kindnet; needs proxyMode 'none'. */
+  replacement?: Replacement;
   /** worker nodes besides the control plane; default 2 */
   workers?: number;
   masqueradeAll?: boolean;
@@ -117,7 +128,7 @@ export function validateName(name: string): void {
 }
 
 /** The kind cluster config for our clusters. */
-export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: number; masqueradeAll: boolean; kubeProxyConfig?: Record<string, unknown>; ipFamily?: ClusterIpFamily }): string {
+export function kindConfig(o: { name: string; proxyMode: ProxyMode | 'none'; replacement?: Replacement; workers: number; masqueradeAll: boolean; kubeProxyConfig?: Record<string, unknown>; ipFamily?: ClusterIpFamily }): string {
   const kubeProxy: Record<string, unknown> = {
     ...(o.kubeProxyConfig ?? {}),
     apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
@@ -129,13 +140,22 @@ export function kindConfig(o: { name: string; proxyMode: ProxyMode; workers: num
     kubeProxy.iptables = { masqueradeAll: true }; // iptables and ipvs modes
     kubeProxy.nftables = { masqueradeAll: true };
   }
+  const nodes = [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))];
+  if (o.replacement) {
+    // No kube-proxy and no kindnet: the replacement is the Service proxy and the CNI. The pod
+    // subnet is kind's default, named because the replacement's config needs it.
+    if (o.proxyMode !== 'none') throw new Error(`a replacement proxy (${o.replacement}) runs without kube-proxy: proxyMode must be 'none', not ${o.proxyMode}`);
+    if (o.ipFamily === 'dual') throw new Error(`dual-stack clusters with ${o.replacement} are not supported here`);
+    return YAML.stringify({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: o.name, networking: { kubeProxyMode: 'none', disableDefaultCNI: true, podSubnet: CILIUM_POD_CIDR }, nodes });
+  }
+  if (o.proxyMode === 'none') throw new Error('proxyMode none needs a replacement proxy (cilium)');
   const cfg = {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: o.name,
     // dual: kind's default dual-stack pod and Service subnets (IPv4 first), node IPs of both families
     networking: { kubeProxyMode: o.proxyMode, ...(o.ipFamily === 'dual' ? { ipFamily: 'dual' } : {}) },
-    nodes: [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))],
+    nodes,
     kubeadmConfigPatches: [YAML.stringify(kubeProxy)],
   };
   return YAML.stringify(cfg);
@@ -278,7 +298,8 @@ function stateDir(name: string): string {
 
 interface SavedState {
   name: string;
-  proxyMode: ProxyMode;
+  proxyMode: ProxyMode | 'none';
+  replacement?: Replacement;
   masqueradeAll: boolean;
   nodeImage: string;
   metallb?: MetalLBInfo;
@@ -360,6 +381,7 @@ export async function getCluster(name: string): Promise<ClusterInfo | undefined>
     name,
     kubeconfig,
     proxyMode,
+    ...(state?.replacement ? { replacement: state.replacement } : {}),
     masqueradeAll: state?.masqueradeAll ?? false,
     nodes,
     network: { name: net?.name ?? KIND_NETWORK, subnet: net?.subnet ?? '', gateway: net?.gateway ?? '' },
@@ -421,7 +443,13 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   const t0 = Date.now();
   const log = (l: string) => opts.log?.(`[${formatElapsed(Date.now() - t0)}] ${l}`);
   validateName(name);
-  if (!isProxyMode(opts.proxyMode)) throw new Error(`unknown proxy mode "${String(opts.proxyMode)}": use ${PROXY_MODES.join(', ')}`);
+  const replacement = opts.replacement;
+  if (replacement !== undefined && !REPLACEMENTS.includes(replacement)) throw new Error(`unknown replacement proxy "${String(replacement)}": use ${REPLACEMENTS.join(', ')}`);
+  if (replacement ? opts.proxyMode !== 'none' : !isProxyMode(opts.proxyMode)) {
+    throw new Error(replacement ? `a replacement proxy (${replacement}) runs without kube-proxy: proxyMode must be 'none'` : `unknown proxy mode "${String(opts.proxyMode)}": use ${PROXY_MODES.join(', ')}`);
+  }
+  // The replacement's image must exist before anything is made.
+  if (replacement === 'cilium') builtCiliumImage();
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new Error(`--workers must be 0..10, not ${workers}`);
 
   // checks that must fail before anything exists
@@ -447,22 +475,30 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   const dir = stateDir(name);
   await mkdir(dir, { recursive: true });
   const configFile = path.join(dir, 'kind-config.yaml');
-  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll, ipFamily, ...(opts.kubeProxyConfig ? { kubeProxyConfig: opts.kubeProxyConfig } : {}) }));
+  await writeFile(configFile, kindConfig({ name, proxyMode: opts.proxyMode, workers, masqueradeAll, ipFamily, ...(replacement ? { replacement } : {}), ...(opts.kubeProxyConfig ? { kubeProxyConfig: opts.kubeProxyConfig } : {}) }));
   const kubeconfig = kubeconfigPath(name);
 
   let started = false;
   try {
-    log(`creating kind cluster "${name}" (1 control plane + ${workers} workers, kube-proxy ${opts.proxyMode}${masqueradeAll ? ', masqueradeAll' : ''}${ipFamily === 'dual' ? ', dual-stack' : ''}) from ${image}`);
+    const what = replacement ? `no kube-proxy, ${replacement} as CNI and Service proxy` : `kube-proxy ${opts.proxyMode}${masqueradeAll ? ', masqueradeAll' : ''}${ipFamily === 'dual' ? ', dual-stack' : ''}`;
+    log(`creating kind cluster "${name}" (1 control plane + ${workers} workers, ${what}) from ${image}`);
     started = true;
     await kindCmd(
       ['create', 'cluster', '--name', name, '--config', configFile, '--image', image, '--kubeconfig', kubeconfig, '--wait', '0s', ...(opts.keepOnFailure ? ['--retain'] : [])],
       { onLine: (l) => log(`kind: ${l.replace(/^\s*[✓✗•]\s*/u, '')}`), ...(opts.signal ? { signal: opts.signal } : {}) },
     );
-    log('nodes created; waiting for every node to be Ready');
     const k = (args: string[], input?: string) => kubectl(kubeconfig, args, { ...(input !== undefined ? { input } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (replacement === 'cilium') {
+      // Nodes stay NotReady until a CNI runs: Cilium first. Nothing serves the `kubernetes`
+      // ClusterIP yet, so the agent is pointed at the control-plane node itself.
+      const cp = (await nodeContainers(name)).find((n) => n.role === 'control-plane');
+      if (!cp?.ipv4) throw new Error(`no control-plane address for ${name}`);
+      await installCilium({ apiHost: cp.ipv4 }, { k, importImage: (img) => importImageIntoNodes(name, img), log });
+    }
+    log('nodes created; waiting for every node to be Ready');
     await k(['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=180s']);
-    log('nodes Ready; waiting for kube-proxy and CoreDNS');
-    await k(['-n', 'kube-system', 'rollout', 'status', 'daemonset/kube-proxy', '--timeout=120s']);
+    log(replacement ? 'nodes Ready; waiting for CoreDNS' : 'nodes Ready; waiting for kube-proxy and CoreDNS');
+    if (!replacement) await k(['-n', 'kube-system', 'rollout', 'status', 'daemonset/kube-proxy', '--timeout=120s']);
     await k(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=120s']);
 
     let metallb: MetalLBInfo | undefined;
@@ -488,7 +524,7 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
       metallb = { ...r, poolName: METALLB_POOL, namespace: 'metallb-system' };
     }
     const createSeconds = Math.round((Date.now() - t0) / 100) / 10;
-    const state: SavedState = { name, proxyMode: opts.proxyMode, masqueradeAll, nodeImage: image, createSeconds, ...(metallb ? { metallb } : {}), ...(ipFamily !== 'ipv4' ? { ipFamily } : {}) };
+    const state: SavedState = { name, proxyMode: opts.proxyMode, ...(replacement ? { replacement } : {}), masqueradeAll, nodeImage: image, createSeconds, ...(metallb ? { metallb } : {}), ...(ipFamily !== 'ipv4' ? { ipFamily } : {}) };
     await writeFile(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
     const info = await getCluster(name);
     if (!info) throw new Error(`cluster ${name} vanished right after create`);

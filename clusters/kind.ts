@@ -163,3 +163,20 @@ export async function nodeExec(node: string, cmd: string[], opts: Options = {}):
   const r = await execa('docker', ['exec', node, ...cmd], opts);
   return String(r.stdout ?? '');
 }
+
+/**
+ * docker save | ctr import of a local image into every running node of a cluster (no registry
+ * involved), the nodes at once; a node that has the image already is left alone.
+ */
+export async function importImageIntoNodes(cluster: string, image: string): Promise<void> {
+  const nodes = (await nodeContainers(cluster)).filter((n) => n.role !== 'external-load-balancer' && n.running);
+  if (!nodes.length) throw new Error(`cluster ${cluster} has no running node`);
+  await Promise.all(
+    nodes.map(async (n) => {
+      const have = await execa('docker', ['exec', n.name, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q', `name==${image}`], { reject: false });
+      if (have.exitCode === 0 && have.stdout.trim() === image) return;
+      const r = await execa('bash', ['-c', 'set -o pipefail; docker save "$1" | docker exec -i "$2" ctr -n k8s.io images import -', 'bash', image, n.name], { reject: false });
+      if (r.exitCode !== 0) throw new Error(`importing ${image} into ${n.name} failed: ${r.stderr || r.stdout}`);
+    }),
+  );
+}

@@ -1,5 +1,5 @@
 /**
- * npm run cluster -- create --proxy-mode iptables|nftables|ipvs [--name N] [--workers 2]
+ * npm run cluster -- create --proxy-mode iptables|nftables|ipvs|cilium [--name N] [--workers 2]
  *                          [--masquerade-all] [--ip-family ipv4|dual] [--image REF] [--no-metallb] [--keep-on-failure]
  * npm run cluster -- delete --name N
  * npm run cluster -- list [--json]
@@ -23,7 +23,7 @@ import {
 } from '../cluster.ts';
 
 const USAGE = `usage:
-  npm run cluster -- create --proxy-mode ${PROXY_MODES.join('|')} [--name ${DEFAULT_NAME}] [--workers 2] [--masquerade-all] [--ip-family ipv4|dual] [--image REF] [--no-metallb] [--keep-on-failure]
+  npm run cluster -- create --proxy-mode ${PROXY_MODES.join('|')}|cilium [--name ${DEFAULT_NAME}] [--workers 2] [--masquerade-all] [--ip-family ipv4|dual] [--image REF] [--no-metallb] [--keep-on-failure]
   npm run cluster -- delete --name NAME
   npm run cluster -- list [--json]
   npm run cluster -- kubeconfig --name NAME`;
@@ -54,7 +54,7 @@ export function parseCli(argv: string[]) {
     case 'create': {
       const mode = values['proxy-mode'];
       if (!mode) throw new Usage('create needs --proxy-mode');
-      if (!isProxyMode(mode)) throw new Usage(`--proxy-mode must be one of ${PROXY_MODES.join(', ')}, not "${mode}"`);
+      if (!isProxyMode(mode) && mode !== 'cilium') throw new Usage(`--proxy-mode must be one of ${[...PROXY_MODES, 'cilium'].join(', ')}, not "${mode}"`);
       const workers = values.workers === undefined ? 2 : Number(values.workers);
       if (!Number.isInteger(workers) || workers < 0) throw new Usage(`--workers must be a whole number, not "${values.workers}"`);
       const ipFamily = values['ip-family'] ?? 'ipv4';
@@ -62,7 +62,8 @@ export function parseCli(argv: string[]) {
       return {
         command,
         name: values.name ?? DEFAULT_NAME,
-        proxyMode: mode,
+        // cilium: no kube-proxy, Cilium as CNI and Service proxy (clusters/cilium/)
+        ...(mode === 'cilium' ? { proxyMode: 'none' as const, replacement: 'cilium' as const } : { proxyMode: mode }),
         workers,
         masqueradeAll: values['masquerade-all'],
         ipFamily,

@@ -7,7 +7,7 @@
  */
 import { execa } from 'execa';
 import { kubectl } from '../../clusters/cluster.ts';
-import { kubectlBinary, nodeContainers } from '../../clusters/kind.ts';
+import { importImageIntoNodes, kubectlBinary, nodeContainers } from '../../clusters/kind.ts';
 
 export const ORIGINAL_IMAGE_ANNOTATION = 'kpc.local/original-kube-proxy-image';
 export const FAULT_ANNOTATION = 'kpc.local/fault';
@@ -42,18 +42,11 @@ export function isFaultImage(image: string): boolean {
   return FAULT_IMAGE.test(image);
 }
 
-/** docker save | ctr import into every node of the cluster (no registry involved), the nodes at once. */
+/** docker save | ctr import into every node of the cluster (clusters/kind.ts); a failure is a SwapError. */
 export async function loadImageIntoNodes(cluster: string, image: string): Promise<void> {
-  const nodes = (await nodeContainers(cluster)).filter((n) => n.role !== 'external-load-balancer' && n.running);
-  if (!nodes.length) throw new SwapError(`cluster ${cluster} has no running node`);
-  await Promise.all(
-    nodes.map(async (n) => {
-      const have = await execa('docker', ['exec', n.name, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q', `name==${image}`], { reject: false });
-      if (have.exitCode === 0 && have.stdout.trim() === image) return;
-      const r = await execa('bash', ['-c', 'set -o pipefail; docker save "$1" | docker exec -i "$2" ctr -n k8s.io images import -', 'bash', image, n.name], { reject: false });
-      if (r.exitCode !== 0) throw new SwapError(`importing ${image} into ${n.name} failed: ${r.stderr || r.stdout}`);
-    }),
-  );
+  await importImageIntoNodes(cluster, image).catch((e: unknown) => {
+    throw new SwapError(e instanceof Error ? e.message : String(e));
+  });
 }
 
 async function setImage(kubeconfig: string, image: string, annotations: Record<string, string | null>, initContainers?: object[]): Promise<void> {

@@ -4,9 +4,11 @@
  * outside this folder switches on an implementation's name.
  */
 import type { ClusterIpFamily } from '../../clusters/ip-family.ts';
+import type { Replacement } from '../../clusters/cluster.ts';
 import type { ProxyMode } from '../../clusters/proxy-mode.ts';
 import type { Expectation } from '../judge/expectations.ts';
 import type { BalancingShape, RulesetEvidence, ServiceSelector } from '../probes/dataplane.ts';
+import type { ProxyModeEvidence } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
 
 /** Declared behaviour that expectations depend on. Every fact cites where it is documented. */
@@ -26,6 +28,14 @@ export interface Behaviour {
    * subject to the policy); false: it is dropped there.
    */
   nodeTrafficToLocalPolicyVipServed: boolean;
+  /**
+   * Traffic from outside to a Service with externalTrafficPolicy Cluster is SNATed to the
+   * receiving node also when an endpoint on that node answers; false: only traffic forwarded to
+   * another node is SNATed, a local endpoint sees the client's IP.
+   */
+  externalClusterTrafficMasqueradedForLocalEndpoint: boolean;
+  /** The health server answers /livez as well as /healthz (false: /healthz only, /livez is 404). */
+  healthzServesLivez: boolean;
   /** The health server's /healthz and /livez JSON carries its times in RFC 3339 (else Go's time.String() form). */
   healthzTimesRfc3339: boolean;
 }
@@ -46,15 +56,24 @@ export interface ReleaseChange {
   source: string;
 }
 
-/** How a kind cluster gets this implementation. */
+/** How a kind cluster gets this implementation: kube-proxy in a mode, or a replacement instead. */
 export interface KindInstall {
-  /** kube-proxy's mode and any KubeProxyConfiguration fields of this implementation. */
-  kubeProxy: { mode: ProxyMode; config?: Record<string, unknown> };
+  /** kube-proxy's mode and any KubeProxyConfiguration fields of this implementation; absent with a replacement. */
+  kubeProxy?: { mode: ProxyMode; config?: Record<string, unknown> };
+  /** A proxy installed in kube-proxy's place (and as the CNI): no kube-proxy runs (clusters/cluster.ts). */
+  replacement?: Replacement;
   /**
    * kind's networking.ipFamily (default ipv4). `dual`: nodes, pods and Services get addresses of
    * both families, and the source-IP cases run for IPv4 and IPv6 (docs/dualstack.md).
    */
   ipFamily?: ClusterIpFamily;
+}
+
+/** Reads, on one node, which proxy runs there (`reported` is compared with `reportedMode`). */
+export interface ProxyIdentity {
+  /** For step titles, e.g. `cilium-dbg status -o json in the agent`. */
+  what: string;
+  read(node: Runner & { node?: string }): Promise<ProxyModeEvidence>;
 }
 
 /** How the implementation's dataplane is read for evidence. */
@@ -83,8 +102,13 @@ export interface Implementation {
   name: string;
   /** Readable name, e.g. `kube-proxy (iptables mode)`. */
   title: string;
-  /** What `:10249/proxyMode` answers on a node running it; used to recognise it on a cluster. */
+  /**
+   * What a node running it reports: `:10249/proxyMode` for kube-proxy, or what `identity` reads;
+   * used to recognise it on a cluster and by proxy/mode-matches.
+   */
   reportedMode: string;
+  /** How a node shows which proxy runs there, when not kube-proxy's `:10249/proxyMode`. */
+  identity?: ProxyIdentity;
   install: KindInstall;
   behaviour: Behaviour;
   /** Where each behaviour fact is documented. */

@@ -20,7 +20,14 @@ export type SourceExpectation =
   /** The endpoint sees an address owned by the node that received the traffic (SNAT). */
   | { kind: 'receiving-node-address' }
   /** Anything but the client's address (SNAT to wherever the mode chooses). */
-  | { kind: 'not-client-ip' };
+  | { kind: 'not-client-ip' }
+  /** One fixed address the implementation declares (e.g. Cilium's service loopback 169.254.42.1). */
+  | { kind: 'address'; address: string }
+  /**
+   * SNAT only when forwarded: the client's IP when an endpoint on the receiving node answers,
+   * an address of the receiving node when the traffic went on to another node.
+   */
+  | { kind: 'snat-when-forwarded' };
 
 export const SOURCE = {
   clientIp: { kind: 'client-ip' },
@@ -38,6 +45,13 @@ export interface Expectation {
 export const ANSWERS_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: SOURCE.clientIp };
 export const ANSWERS_WITH_NODE_SNAT: Expectation = { reach: 'answers', source: SOURCE.receivingNodeAddress };
 export const ANSWERS: Expectation = { reach: 'answers' };
+/** SNAT only for traffic forwarded to another node; a local endpoint sees the client's IP. */
+export const ANSWERS_SNAT_WHEN_FORWARDED: Expectation = { reach: 'answers', source: { kind: 'snat-when-forwarded' } };
+/**
+ * Outside traffic to a Service with externalTrafficPolicy Cluster: SNATed to the receiving node,
+ * or only when forwarded, as the implementation declares.
+ */
+export const EXTERNAL_CLUSTER_POLICY = (b: Behaviour): Expectation => (b.externalClusterTrafficMasqueradedForLocalEndpoint ? ANSWERS_WITH_NODE_SNAT : ANSWERS_SNAT_WHEN_FORWARDED);
 /** externalTrafficPolicy: Local on a node with endpoints: client IP kept, a local endpoint answers. */
 export const ANSWERS_LOCALLY_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: SOURCE.clientIp, endpoint: 'local' };
 export const DROPS: Expectation = { reach: 'drops' };
@@ -51,6 +65,10 @@ export function describeSource(s: SourceExpectation): string {
       return 'an address owned by the receiving node (SNAT)';
     case 'not-client-ip':
       return "not the client's IP";
+    case 'address':
+      return `${s.address} (declared by the implementation)`;
+    case 'snat-when-forwarded':
+      return "the client's IP from an endpoint on the receiving node, an address of the receiving node (SNAT) from one elsewhere";
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Check, PacketRow } from '../../reports/model.ts';
 import { CURL } from '../probes/curl-codes.ts';
-import { describeExpectation, type Expectation, type SourceExpectation } from './expectations.ts';
+import { describeExpectation, describeSource, SOURCE, type Expectation, type SourceExpectation } from './expectations.ts';
 import { answered, type CurlEvidence } from '../probes/curl.ts';
 
 export interface SourceFacts {
@@ -37,6 +37,11 @@ export function sourceMatches(exp: SourceExpectation, ip: string, facts: SourceF
       return facts.receivingNodeAddresses.includes(ip) && ip !== facts.clientIp;
     case 'not-client-ip':
       return ip !== facts.clientIp;
+    case 'address':
+      return ip === exp.address;
+    case 'snat-when-forwarded':
+      // judge() resolves it from the answering endpoint; alone, one of the two forms.
+      return ip === facts.clientIp || facts.receivingNodeAddresses.includes(ip);
   }
 }
 
@@ -80,7 +85,12 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
   if (!exp.source) return { ...base, verdict: 'ok' };
   const seen = obs.echoSource ?? obs.wireSource ?? undefined;
   if (!seen) return { ...base, verdict: 'mismatch', note: 'no source address observed' };
-  return sourceMatches(exp.source, seen, facts) ? { ...base, verdict: 'ok' } : { ...base, verdict: 'mismatch' };
+  let want = exp.source;
+  if (want.kind === 'snat-when-forwarded') {
+    if (!obs.servedByIp || !facts.localEndpointIps) return { ...base, verdict: 'mismatch', note: 'the answering endpoint did not say which pod it is, so local and forwarded cannot be told apart' };
+    want = facts.localEndpointIps.includes(obs.servedByIp) ? SOURCE.clientIp : SOURCE.receivingNodeAddress;
+  }
+  return sourceMatches(want, seen, facts) ? { ...base, verdict: 'ok' } : { ...base, verdict: 'mismatch', ...(want !== exp.source ? { note: `answered by ${want.kind === 'client-ip' ? 'a local' : 'a forwarded-to'} endpoint: expected ${describeSource(want)}` } : {}) };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { versions } from '../../clusters/kind.ts';
 import { parseReleases } from '../../clusters/kube-proxy-release.ts';
 import { isProxyMode } from '../../clusters/proxy-mode.ts';
-import { IMPLEMENTATIONS, implementationByName, type Implementation } from '../implementations/index.ts';
+import { IMPLEMENTATIONS, implementationByName, installedProxyMode, type Implementation } from '../implementations/index.ts';
 import { implementationAt } from '../implementations/release.ts';
 
 export type LbProvider = 'metallb' | 'cloud-provider-kind' | 'none';
@@ -94,7 +94,7 @@ export function withReleases(modes: readonly string[], releases: readonly string
 
 /** kube-proxy's mode for a column ('detect' / 'none' when it has none of its own). */
 export function proxyModeOf(p: ProjectSpec): string {
-  return p.implementation === 'detect' ? 'detect' : p.implementation.install.kubeProxy.mode;
+  return p.implementation === 'detect' ? 'detect' : installedProxyMode(p.implementation);
 }
 
 /**
@@ -108,7 +108,7 @@ export function selectedProjects(env: NodeJS.ProcessEnv = process.env, known: re
   if (env.KUBECONFIG_UNDER_TEST) {
     const mode = env.KPC_PROXY_MODE || undefined;
     if (mode !== undefined && !isProxyMode(mode)) throw new Error(`KPC_PROXY_MODE must be iptables, nftables or ipvs, not "${mode}"`);
-    const declared = env.KPC_IMPLEMENTATION ? implementationByName(env.KPC_IMPLEMENTATION, known) : mode ? known.find((i) => !i.control && i.install.kubeProxy.mode === mode) : undefined;
+    const declared = env.KPC_IMPLEMENTATION ? implementationByName(env.KPC_IMPLEMENTATION, known) : mode ? known.find((i) => !i.control && i.install.kubeProxy?.mode === mode) : undefined;
     const lb = env.KPC_LB_PROVIDER ?? 'metallb';
     if (lb !== 'metallb' && lb !== 'cloud-provider-kind' && lb !== 'none') throw new Error(`KPC_LB_PROVIDER must be metallb, cloud-provider-kind or none, not "${lb}"`);
     return [{ name: env.KPC_NAME ?? declared?.name ?? 'under-test', implementation: declared ?? 'detect', lbProvider: lb }];

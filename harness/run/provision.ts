@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
 import { containerRunning, refuseDockerExec } from '../../clusters/docker.ts';
+import { installedProxyMode, proxyIdentity } from '../implementations/index.ts';
 import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
 import { versions } from '../../clusters/kind.ts';
@@ -15,7 +16,6 @@ import type { Images } from '../apps/workloads.ts';
 import type { ProjectSpec } from './projects.ts';
 import { REPORT_DIR } from './recorder.ts';
 import type { ProjectRuntime } from './results.ts';
-import { reportedProxyMode } from '../probes/node.ts';
 import { Kube } from '../probes/kube.ts';
 import { parseNodeAccess, type NodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
 import { buildCommand, builtReleaseImage } from '../../clusters/kube-proxy-release.ts';
@@ -149,7 +149,7 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
   if (info) {
     // The pod path never execs into a node container: it trusts the mode recorded at creation
     // (proxy/mode-matches then reads every node through its pod).
-    const ok = (access === 'pod' ? impl.install.kubeProxy.mode === info.proxyMode : await runsMode(info.nodes[0]?.name, impl.reportedMode)) && info.ipFamily === (impl.install.ipFamily ?? 'ipv4');
+    const ok = (access === 'pod' ? installedProxyMode(impl) === info.proxyMode && impl.install.replacement === info.replacement : await runsMode(info.nodes[0]?.name, impl)) && info.ipFamily === (impl.install.ipFamily ?? 'ipv4');
     if (!ok) {
       throw new Error(`kind cluster ${name} exists but does not run ${impl.title}; delete it with: npm run cluster -- delete --name ${name}`);
     }
@@ -163,8 +163,9 @@ export async function ensureKindCluster(project: ProjectSpec, impl: Implementati
   try {
     const made = await createCluster({
       name,
-      proxyMode: impl.install.kubeProxy.mode,
-      ...(impl.install.kubeProxy.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
+      proxyMode: installedProxyMode(impl),
+      ...(impl.install.replacement ? { replacement: impl.install.replacement } : {}),
+      ...(impl.install.kubeProxy?.config ? { kubeProxyConfig: impl.install.kubeProxy.config } : {}),
       ...(impl.install.ipFamily ? { ipFamily: impl.install.ipFamily } : {}),
       log: (l: string) => console.log(`[${project.name}] ${l}`),
       signal: abort.signal,
@@ -207,11 +208,11 @@ async function allRunning(containers: readonly string[]): Promise<boolean> {
   return true;
 }
 
-async function runsMode(node: string | undefined, mode: string): Promise<boolean> {
+async function runsMode(node: string | undefined, impl: Implementation): Promise<boolean> {
   if (!node) return false;
   const { NodeRunner } = await import('../probes/runners.ts');
-  const r = await reportedProxyMode(new NodeRunner(node, ''));
-  return r.reported === mode;
+  const r = await proxyIdentity(impl).read(new NodeRunner(node, ''));
+  return r.reported === impl.reportedMode;
 }
 
 async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefined, unavailable?: string): Promise<void> {
@@ -219,7 +220,7 @@ async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefine
   await mkdir(dir, { recursive: true });
   const rt: ProjectRuntime = {
     project: project.name,
-    proxyMode: c ? c.impl.install.kubeProxy.mode : project.implementation === 'detect' ? undefined : project.implementation.install.kubeProxy.mode,
+    proxyMode: c ? installedProxyMode(c.impl) : project.implementation === 'detect' ? undefined : installedProxyMode(project.implementation),
     implementation: c?.impl.title ?? (project.implementation === 'detect' ? undefined : project.implementation.title),
     cluster: c ? { source: c.source, name: c.name, ...(c.source === 'existing' ? { kubeconfig: c.kubeconfig } : {}), nodeImage: c.nodeImage } : { source: 'kind' },
     ...(c ? { nodeAccess: c.nodeAccess.kind } : {}),

@@ -9,6 +9,7 @@
 import type { TestInfo } from '@playwright/test';
 import type { Evidence, TutorialRun, TutorialStepResult } from '../../reports/model.ts';
 import { test } from '../run/case.ts';
+import { installedProxyMode } from '../implementations/index.ts';
 import { proxyModeOf } from '../run/projects.ts';
 import { Recorder } from '../run/recorder.ts';
 import type { CaseContext } from '../run/fixtures.ts';
@@ -47,7 +48,7 @@ export function defineTutorial(t: AnyTutorial): void {
       const missing = await kpc.missing(t.needs ?? []);
       if (missing) throw new Error(`cannot replay here: ${missing.reason}`);
       const ctx = await kpc.contextFor(rec, testInfo);
-      run.proxyMode = ctx.impl.install.kubeProxy.mode;
+      run.proxyMode = installedProxyMode(ctx.impl);
       const state = t.state();
       for (const step of t.steps) {
         if (stop) {

@@ -2,14 +2,14 @@ import { attachServiceRules, deployEcho } from '../../harness/apps/deploy.ts';
 import { freeExternalIp } from '../../harness/apps/external-ip.ts';
 import { clearRoute, routeVia } from '../../harness/apps/lb.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { diffRulesets } from '../../harness/probes/rules.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 const ROW = 'outside -> external IP routed via node without endpoint';
 /** Traffic to an external IP arriving at a node without an endpoint is forwarded and masqueraded. */
-const EXPECT: ExpectationTable<typeof ROW> = { rows: { [ROW]: ANSWERS_WITH_NODE_SNAT } };
+const EXPECT: ExpectationTable<typeof ROW> = { rows: { [ROW]: EXTERNAL_CLUSTER_POLICY } };
 
 /** Catches: externalIPs not programmed; no forwarding from a node without endpoint; external traffic not SNATed. */
 defineCase({

@@ -2,12 +2,12 @@ import { attachServiceRules, deployEcho } from '../../harness/apps/deploy.ts';
 import { freeExternalIp } from '../../harness/apps/external-ip.ts';
 import { throughEveryNode } from '../../harness/apps/every-node.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 type Row = 'outside -> external IP routed via endpoint node' | 'outside -> external IP routed via node without endpoint';
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside -> external IP routed via endpoint node': ANSWERS_WITH_NODE_SNAT, 'outside -> external IP routed via node without endpoint': ANSWERS_WITH_NODE_SNAT },
+  rows: { 'outside -> external IP routed via endpoint node': EXTERNAL_CLUSTER_POLICY, 'outside -> external IP routed via node without endpoint': EXTERNAL_CLUSTER_POLICY },
 };
 
 /** Catches: externalIPs programmed on some nodes only; endpoint selection stuck on one endpoint; external traffic not SNATed. */

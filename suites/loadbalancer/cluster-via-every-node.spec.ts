@@ -2,14 +2,14 @@ import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
 import { throughEveryNode } from '../../harness/apps/every-node.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 type Row = 'outside -> LB VIP routed via endpoint node' | 'outside -> LB VIP routed via node without endpoint';
 
 /** externalTrafficPolicy: Cluster: whichever node receives the VIP's traffic forwards it, SNATed to itself. */
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside -> LB VIP routed via endpoint node': ANSWERS_WITH_NODE_SNAT, 'outside -> LB VIP routed via node without endpoint': ANSWERS_WITH_NODE_SNAT },
+  rows: { 'outside -> LB VIP routed via endpoint node': EXTERNAL_CLUSTER_POLICY, 'outside -> LB VIP routed via node without endpoint': EXTERNAL_CLUSTER_POLICY },
 };
 
 /** Catches: LB VIP programmed on some nodes only; no forwarding from a node without endpoint; external traffic not SNATed. */

@@ -2,7 +2,7 @@ import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { echoBehindLoadBalancer } from '../../harness/apps/lb.ts';
 import { secondClientAddress, serviceWith } from '../../harness/apps/service-spec.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { ANSWERS_WITH_NODE_SNAT, DROPS, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, DROPS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
@@ -14,7 +14,7 @@ type Row = 'outside (in loadBalancerSourceRanges) -> LB VIP (announcing node)' |
  * (`ip addr add`, curl --interface): that one is dropped before it reaches an endpoint.
  */
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside (in loadBalancerSourceRanges) -> LB VIP (announcing node)': ANSWERS_WITH_NODE_SNAT, 'outside (not in loadBalancerSourceRanges) -> LB VIP (announcing node)': DROPS },
+  rows: { 'outside (in loadBalancerSourceRanges) -> LB VIP (announcing node)': EXTERNAL_CLUSTER_POLICY, 'outside (not in loadBalancerSourceRanges) -> LB VIP (announcing node)': DROPS },
 };
 
 /** Catches: loadBalancerSourceRanges ignored (any client reaches the VIP), or applied so that the listed client is refused too. */

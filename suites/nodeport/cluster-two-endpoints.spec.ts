@@ -1,14 +1,14 @@
 import { attachServiceRules, deployEcho } from '../../harness/apps/deploy.ts';
 import { throughEveryNode } from '../../harness/apps/every-node.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { defineCase } from '../../harness/run/case.ts';
 
 type Row = 'outside -> endpoint node : nodePort' | 'outside -> node without endpoint : nodePort';
 
 /** externalTrafficPolicy: Cluster with an endpoint on each worker: every node answers, SNATed, and both endpoints serve. */
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside -> endpoint node : nodePort': ANSWERS_WITH_NODE_SNAT, 'outside -> node without endpoint : nodePort': ANSWERS_WITH_NODE_SNAT },
+  rows: { 'outside -> endpoint node : nodePort': EXTERNAL_CLUSTER_POLICY, 'outside -> node without endpoint : nodePort': EXTERNAL_CLUSTER_POLICY },
 };
 
 /** Catches: NodePort programmed on some nodes only; endpoint selection stuck on one endpoint; a missing endpoint; external traffic not SNATed. */

@@ -34,13 +34,17 @@ defineCase({
     const outside = await ctx.step('start the outside client', () => ctx.outside());
     const rfc3339 = ctx.behaviour.healthzTimesRfc3339;
     const expected = `200, JSON with lastUpdated and currentTime${rfc3339 ? '' : " (in Go's time.String() form)"}`;
+    // An implementation that declares /healthz only must answer /livez with 404 (not hang, not 5xx).
+    const livez = ctx.behaviour.healthzServesLivez;
+    const expectedFor = (path: string) => (path === '/livez' && !livez ? `404 (${ctx.impl.title} serves /healthz only)` : expected);
     const isTime = (t: unknown) => typeof t === 'string' && (rfc3339 ? !Number.isNaN(Date.parse(t)) : GO_TIME.test(t));
     await probeRows(
       ctx,
       ctx.cluster.nodes.flatMap((n) =>
         (['/healthz', '/livez'] as const).map((path) => {
           const key: Row = `outside -> node : proxy health ${path}`;
-          return { key, from: outside, url: `http://${n.ip}:${PORT}${path}`, via: n.name, expectation: ctx.expectation(EXPECT, key), expected, converged: (c: CurlEvidence) => c.httpCode === 200 };
+          const want = path === '/livez' && !livez ? 404 : 200;
+          return { key, from: outside, url: `http://${n.ip}:${PORT}${path}`, via: n.name, expectation: ctx.expectation(EXPECT, key), expected: expectedFor(path), converged: (c: CurlEvidence) => c.httpCode === want };
         }),
       ),
       (c, p) => {
@@ -51,8 +55,9 @@ defineCase({
           body = undefined;
         }
         const times = [body?.lastUpdated, body?.currentTime].every(isTime);
-        const ok = c.httpCode === 200 && times;
-        return { key: p.key, expected, observedEcho: `${c.httpCode ?? c.exit}; ${body ? `lastUpdated=${body.lastUpdated ?? 'n/a'} currentTime=${body.currentTime ?? 'n/a'}` : `not JSON: ${c.body.slice(0, 80)}`}`, verdict: ok ? 'ok' : 'mismatch' };
+        const notServed = p.key.endsWith('/livez') && !livez;
+        const ok = notServed ? c.httpCode === 404 : c.httpCode === 200 && times;
+        return { key: p.key, expected: expectedFor(p.key.endsWith('/livez') ? '/livez' : '/healthz'), observedEcho: `${c.httpCode ?? c.exit}; ${body ? `lastUpdated=${body.lastUpdated ?? 'n/a'} currentTime=${body.currentTime ?? 'n/a'}` : `not JSON: ${c.body.slice(0, 80)}`}`, verdict: ok ? 'ok' : 'mismatch' };
       },
     );
   },

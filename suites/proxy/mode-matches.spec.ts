@@ -1,5 +1,5 @@
 import { defineCase } from '../../harness/run/case.ts';
-import { reportedProxyMode } from '../../harness/probes/node.ts';
+import { proxyIdentity } from '../../harness/implementations/index.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
 /**
@@ -9,19 +9,20 @@ import { SOURCES } from '../../harness/apps/sources.ts';
  */
 defineCase({
   id: 'proxy/mode-matches',
-  title: "kube-proxy on every node reports the implementation's mode (/proxyMode on :10249), all nodes alike",
+  title: "The proxy on every node reports the implementation's mode (kube-proxy: /proxyMode on :10249), all nodes alike",
   source: SOURCES.kubeProxy,
   needs: ['node-access'],
   async run(ctx) {
     const want = ctx.impl.reportedMode;
+    const identity = proxyIdentity(ctx.impl);
     const how = ctx.project.implementation === 'detect' ? `recognised from the first node as ${ctx.impl.title}` : `declared: ${ctx.impl.title}`;
     ctx.rec.expect(`every node reports "${want}" (${how})`);
     const seen: { node: string; got: string }[] = [];
     for (const n of ctx.cluster.nodes) {
       if (!n.runner) continue;
       const runner = n.runner;
-      const r = await ctx.step(`curl 127.0.0.1:10249/proxyMode on ${n.name}`, () => reportedProxyMode(runner));
-      await ctx.rec.text('text', `${n.name}: /proxyMode`, `exit ${r.exitCode}\n${r.reported}`);
+      const r = await ctx.step(`${identity.what} on ${n.name}`, () => identity.read(runner));
+      await ctx.rec.text('text', `${n.name}: ${identity.what}`, `exit ${r.exitCode}\n${r.reported}`);
       seen.push({ node: n.name, got: r.exitCode === 0 ? r.reported : `curl exit ${r.exitCode}` });
     }
     const off = seen.filter((s) => s.got !== want);

@@ -1,7 +1,7 @@
 import { attachServiceRules } from '../../harness/apps/deploy.ts';
 import { deployEchoPerFamily, endpointsOf, nodePortPathsFromOutside } from '../../harness/apps/families.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
@@ -9,7 +9,7 @@ type Row = 'outside -> endpoint node : nodePort' | 'outside -> node without endp
 
 /** externalTrafficPolicy: Cluster — every node answers, and SNATs to one of its own addresses. */
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside -> endpoint node : nodePort': ANSWERS_WITH_NODE_SNAT, 'outside -> node without endpoint : nodePort': ANSWERS_WITH_NODE_SNAT },
+  rows: { 'outside -> endpoint node : nodePort': EXTERNAL_CLUSTER_POLICY, 'outside -> node without endpoint : nodePort': EXTERNAL_CLUSTER_POLICY },
 };
 
 /**

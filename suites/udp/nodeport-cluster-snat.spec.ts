@@ -1,7 +1,7 @@
 import { attachServiceRules, deployUdpEcho } from '../../harness/apps/deploy.ts';
 import { nodeRole } from '../../harness/apps/roles.ts';
 import { defineCase } from '../../harness/run/case.ts';
-import { ANSWERS_WITH_NODE_SNAT, type ExpectationTable } from '../../harness/judge/expectations.ts';
+import { EXTERNAL_CLUSTER_POLICY, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { runSourceScenario } from '../../harness/judge/scenarios.ts';
 import { SOURCES } from '../../harness/apps/sources.ts';
 
@@ -9,7 +9,7 @@ type Row = 'outside -> endpoint node : nodePort/UDP' | 'outside -> node without 
 
 /** externalTrafficPolicy: Cluster over UDP — every node answers, SNATed to the receiving node (as for TCP). */
 const EXPECT: ExpectationTable<Row> = {
-  rows: { 'outside -> endpoint node : nodePort/UDP': ANSWERS_WITH_NODE_SNAT, 'outside -> node without endpoint : nodePort/UDP': ANSWERS_WITH_NODE_SNAT },
+  rows: { 'outside -> endpoint node : nodePort/UDP': EXTERNAL_CLUSTER_POLICY, 'outside -> node without endpoint : nodePort/UDP': EXTERNAL_CLUSTER_POLICY },
 };
 
 const PORT = 5301;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { IMPLEMENTATIONS, implementationByName, implementationReporting } from '../../harness/implementations/index.ts';
+import { IMPLEMENTATIONS, implementationByName, implementationReporting, installedProxyMode } from '../../harness/implementations/index.ts';
 import { ANSWERS, ANSWERS_WITH_CLIENT_IP, DROPS, REJECTS, describeExpectation, expectationFor, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { PROJECTS, proxyModeOf, selectedProjects } from '../../harness/run/projects.ts';
 import { kindConfig } from '../../clusters/cluster.ts';
@@ -15,7 +15,8 @@ test('every registered implementation is complete: facts with sources, a datapla
     assert.ok(i.dataplane.tool && typeof i.dataplane.dump === 'function', i.name);
     for (const id of i.control?.mustFail ?? []) assert.match(id, /^[a-z-]+\/[a-z0-9-]+$/);
   }
-  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all', 'iptables-dual', 'iptables-dual-masquerade-all']);
+  assert.deepEqual(PROJECTS.map((p) => p.name), ['iptables', 'nftables', 'ipvs', 'iptables-masquerade-all', 'iptables-dual', 'iptables-dual-masquerade-all', 'cilium']);
+  assert.match(PROJECTS.find((p) => p.name === 'cilium')?.optIn ?? '', /npm run images -- --cilium/);
   assert.deepEqual(PROJECTS.filter((p) => p.control).map((p) => p.name), ['iptables-masquerade-all', 'iptables-dual-masquerade-all']);
   assert.equal(implementationByName('nftables').behaviour.nodePortOnLocalhost, false);
   assert.throws(() => implementationByName('userspace'), /unknown implementation "userspace"; known: iptables, nftables/);
@@ -71,7 +72,7 @@ test('an implementation defined only in a test fixture becomes a column with its
   assert.equal(expectationFor(table, toyProxy, 'nodeport/other', 'outside -> node without endpoint : fixed nodePort'), ANSWERS);
   assert.equal(expectationFor(table, toyProxy, 'x/y', 'local'), ANSWERS);
   // Its install reaches the kind config; its dataplane reads its own dump format.
-  const cfg = YAML.parse(kindConfig({ name: 'kpc-toy', proxyMode: toyProxy.install.kubeProxy.mode, workers: 2, masqueradeAll: false, kubeProxyConfig: toyProxy.install.kubeProxy.config })) as { networking: unknown; kubeadmConfigPatches: string[] };
+  const cfg = YAML.parse(kindConfig({ name: 'kpc-toy', proxyMode: installedProxyMode(toyProxy), workers: 2, masqueradeAll: false, kubeProxyConfig: toyProxy.install.kubeProxy?.config })) as { networking: unknown; kubeadmConfigPatches: string[] };
   assert.deepEqual(cfg.networking, { kubeProxyMode: 'nftables' });
   assert.deepEqual(YAML.parse(cfg.kubeadmConfigPatches[0] ?? '').nftables, { masqueradeAll: false });
   const runner = { label: 'fake node', node: 'n1', run: async (cmd: string[]) => ({ stdout: cmd.join(' ') === 'toyctl dump' ? 'ns/a 10.0.0.1 -> 10.1.0.1\nns/b 10.0.0.2 -> 10.1.0.2\n' : '', stderr: '', exitCode: 0, durationMs: 1 }) };
@@ -93,7 +94,7 @@ test('cases, judging, probes and the runner never branch on an implementation or
   for (const f of ['suites', 'harness/judge', 'harness/apps', 'harness/probes', 'harness/run'].flatMap(tsFiles)) {
     const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
     // `install.kubeProxy.mode` is how a kind cluster is made, not a branch on behaviour.
-    for (const m of code.matchAll(/['"`](iptables|nftables|ipvs)['"`]|(?<!kubeProxy)\.mode\b|\.proxyMode\s*===/g)) offenders.push(`${f}: ${m[0]}`);
+    for (const m of code.matchAll(/['"`](iptables|nftables|ipvs)['"`]|(?<!kubeProxy\??)\.mode\b|\.proxyMode\s*===/g)) offenders.push(`${f}: ${m[0]}`);
   }
   assert.deepEqual(offenders, []);
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judge, reachOf, synSourceAtEndpoint } from '../../harness/judge/judge.ts';
-import { ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS } from '../../harness/judge/expectations.ts';
+import { ANSWERS_SNAT_WHEN_FORWARDED, ANSWERS_WITH_CLIENT_IP, ANSWERS_WITH_NODE_SNAT, DROPS, EXTERNAL_CLUSTER_POLICY } from '../../harness/judge/expectations.ts';
+import type { Behaviour } from '../../harness/implementations/types.ts';
 import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import type { PacketRow } from '../../reports/model.ts';
 
@@ -56,4 +57,27 @@ test('synSourceAtEndpoint picks the SYN to the endpoint inside the request windo
   ];
   assert.equal(synSourceAtEndpoint(rows, [{ ip: '10.244.1.5', port: 8080 }], { startedAt: 1_000_000, endedAt: 1_000_050 }), '10.244.1.1');
   assert.equal(synSourceAtEndpoint(rows, [{ ip: '10.244.2.5', port: 8080 }], { startedAt: 1_000_000, endedAt: 1_000_050 }), null);
+});
+
+test('SNAT only when forwarded (Cilium): the client IP from a local endpoint, the node from a remote one, never the other way round', () => {
+  const f = { ...facts, localEndpointIps: ['10.244.1.7'] };
+  const local = { curl: curlResult({}), servedByIp: '10.244.1.7', servedBy: 'local-pod' };
+  const remote = { curl: curlResult({}), servedByIp: '10.244.2.8', servedBy: 'remote-pod' };
+  assert.equal(judge('k', ANSWERS_SNAT_WHEN_FORWARDED, { ...local, echoSource: '172.18.0.9' }, f).verdict, 'ok');
+  assert.equal(judge('k', ANSWERS_SNAT_WHEN_FORWARDED, { ...remote, echoSource: '172.18.0.3' }, f).verdict, 'ok');
+  const snatLocal = judge('k', ANSWERS_SNAT_WHEN_FORWARDED, { ...local, echoSource: '172.18.0.3' }, f);
+  assert.equal(snatLocal.verdict, 'mismatch');
+  assert.match(snatLocal.note ?? '', /local endpoint: expected the client's own IP/);
+  assert.equal(judge('k', ANSWERS_SNAT_WHEN_FORWARDED, { ...remote, echoSource: '172.18.0.9' }, f).verdict, 'mismatch');
+  // Without knowing who answered, the row cannot be judged either way.
+  assert.equal(judge('k', ANSWERS_SNAT_WHEN_FORWARDED, { curl: curlResult({}), echoSource: '172.18.0.9' }, f).verdict, 'mismatch');
+  // kube-proxy declares SNAT for local endpoints too; Cilium does not.
+  assert.equal(EXTERNAL_CLUSTER_POLICY({ externalClusterTrafficMasqueradedForLocalEndpoint: true } as Behaviour), ANSWERS_WITH_NODE_SNAT);
+  assert.equal(EXTERNAL_CLUSTER_POLICY({ externalClusterTrafficMasqueradedForLocalEndpoint: false } as Behaviour), ANSWERS_SNAT_WHEN_FORWARDED);
+});
+
+test('a fixed declared source address (Cilium hairpin: 169.254.42.1) matches that address only', () => {
+  const exp = { reach: 'answers', source: { kind: 'address', address: '169.254.42.1' } } as const;
+  assert.equal(judge('k', exp, { curl: curlResult({}), echoSource: '169.254.42.1' }, facts).verdict, 'ok');
+  assert.equal(judge('k', exp, { curl: curlResult({}), echoSource: '172.18.0.3' }, facts).verdict, 'mismatch');
 });

@@ -62,7 +62,7 @@ test('column specs: NAME@RELEASE is the column NAME@<minor>, with the release im
   const impl = v133?.implementation as Implementation;
   assert.equal(impl.kubeProxyRelease, 'v1.33.13');
   assert.equal(impl.title, 'kube-proxy (iptables mode), kube-proxy v1.33.13');
-  assert.equal(impl.install.kubeProxy.mode, 'iptables');
+  assert.equal(impl.install.kubeProxy?.mode, 'iptables');
   assert.equal(impl.dataplane, implementationByName('iptables').dataplane);
   assert.throws(() => projectsFromSpecs(['iptables-masquerade-all@v1.33.13'], PROJECTS, PINNED), /only a kube-proxy column without a negative control/);
   assert.throws(() => projectsFromSpecs(['iptable@v1.33.13'], PROJECTS, PINNED), /unknown project "iptable"/);
