@@ -12,7 +12,13 @@ export type ClientLocation =
   | 'node' // the node's own network namespace
   | 'outside'; // a container on the kind network, outside the cluster
 
-export type Reach = 'answers' | 'drops' | 'rejects';
+/** `unanswered`: dropped or refused, either (where the outcome depends on the network, not the proxy). */
+export type Reach = 'answers' | 'drops' | 'rejects' | 'unanswered';
+
+/** Whether an observed outcome is the expected reach. */
+export function reachMatches(want: Reach, got: Reach | 'error'): boolean {
+  return got === want || (want === 'unanswered' && (got === 'drops' || got === 'rejects'));
+}
 
 export type SourceExpectation =
   /** The endpoint sees the client's own address (pod IP, or the outside container's IP). */
@@ -56,6 +62,7 @@ export const EXTERNAL_CLUSTER_POLICY = (b: Behaviour): Expectation => (b.externa
 export const ANSWERS_LOCALLY_WITH_CLIENT_IP: Expectation = { reach: 'answers', source: SOURCE.clientIp, endpoint: 'local' };
 export const DROPS: Expectation = { reach: 'drops' };
 export const REJECTS: Expectation = { reach: 'rejects' };
+export const UNANSWERED: Expectation = { reach: 'unanswered' };
 
 export function describeSource(s: SourceExpectation): string {
   switch (s.kind) {
@@ -73,6 +80,7 @@ export function describeSource(s: SourceExpectation): string {
 }
 
 export function describeExpectation(e: Expectation): string {
+  if (e.reach === 'unanswered') return 'no answer (dropped or refused)';
   if (e.reach !== 'answers') return e.reach === 'drops' ? 'no answer (dropped, curl times out)' : 'refused (connection reset/rejected)';
   const who = e.endpoint === 'local' ? ' by an endpoint on the receiving node' : '';
   return e.source ? `answers${who}; source seen by the endpoint is ${describeSource(e.source)}` : `answers${who}`;

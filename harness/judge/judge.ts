@@ -5,7 +5,7 @@
  */
 import type { Check, PacketRow } from '../../reports/model.ts';
 import { CURL } from '../probes/curl-codes.ts';
-import { describeExpectation, describeSource, SOURCE, type Expectation, type SourceExpectation } from './expectations.ts';
+import { describeExpectation, describeSource, reachMatches, SOURCE, type Expectation, type SourceExpectation } from './expectations.ts';
 import { answered, type CurlEvidence } from '../probes/curl.ts';
 
 export interface SourceFacts {
@@ -69,7 +69,7 @@ export function judge(key: string, exp: Expectation, obs: Observation, facts: So
   const wireText = obs.wireSource === undefined ? undefined : obs.wireSource === null ? `no ${pkt} reached an endpoint` : `${pkt} at endpoint from ${describeIp(obs.wireSource, facts)}`;
   const base = { key, expected, observedEcho: echoText, ...(wireText ? { observedWire: wireText } : {}) };
 
-  if (reach !== exp.reach) return { ...base, verdict: 'mismatch', note: `expected ${exp.reach}, got ${reach}` };
+  if (!reachMatches(exp.reach, reach)) return { ...base, verdict: 'mismatch', note: `expected ${exp.reach}, got ${reach}` };
   if (exp.reach !== 'answers') {
     // A drop must not show a SYN at an endpoint either.
     if (obs.wireSource) return { ...base, verdict: 'disagree', note: `the client saw no answer, but a ${pkt} reached an endpoint` };

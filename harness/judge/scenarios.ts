@@ -15,7 +15,7 @@ import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
 import type { Runner } from '../probes/runners.ts';
-import { describeExpectation, type Expectation } from './expectations.ts';
+import { describeExpectation, reachMatches, type Expectation } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
 import { aggregateRow, convergeThenSample, type JudgedAttempt, type RowAttempts, type Sampled } from './sample.ts';
 
@@ -88,7 +88,7 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
  * takes the sample that is judged. For cases that judge curl results themselves.
  */
 export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
-  return convergeThenSample(curlOnce(p), p.converged ?? ((c) => reachOf(c) === p.expectation.reach), {
+  return convergeThenSample(curlOnce(p), p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
     n,

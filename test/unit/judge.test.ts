@@ -81,3 +81,10 @@ test('a fixed declared source address (Cilium hairpin: 169.254.42.1) matches tha
   assert.equal(judge('k', exp, { curl: curlResult({}), echoSource: '169.254.42.1' }, facts).verdict, 'ok');
   assert.equal(judge('k', exp, { curl: curlResult({}), echoSource: '172.18.0.3' }, facts).verdict, 'mismatch');
 });
+
+test('unanswered accepts a drop or a refusal, never an answer', () => {
+  const exp = { reach: 'unanswered' } as const;
+  assert.equal(judge('k', exp, { curl: curlResult({ exitCode: 28, exit: '28 OPERATION_TIMEDOUT', httpCode: undefined }) }, facts).verdict, 'ok');
+  assert.equal(judge('k', exp, { curl: curlResult({ exitCode: 7, exit: '7 COULDNT_CONNECT', httpCode: undefined }) }, facts).verdict, 'ok');
+  assert.equal(judge('k', exp, { curl: curlResult({}), echoSource: '172.18.0.9' }, facts).verdict, 'mismatch');
+});
