@@ -448,8 +448,15 @@ export async function createCluster(opts: CreateOptions): Promise<ClusterInfo> {
   if (replacement ? opts.proxyMode !== 'none' : !isProxyMode(opts.proxyMode)) {
     throw new Error(replacement ? `a replacement proxy (${replacement}) runs without kube-proxy: proxyMode must be 'none'` : `unknown proxy mode "${String(opts.proxyMode)}": use ${PROXY_MODES.join(', ')}`);
   }
-  // The replacement's image must exist before anything is made.
-  if (replacement === 'cilium') builtCiliumImage();
+  // The replacement's image must exist before anything is made; without it the column is
+  // skipped with the reason (the build is opt-in: `npm run images -- --cilium`).
+  if (replacement === 'cilium') {
+    try {
+      builtCiliumImage();
+    } catch (e) {
+      throw new UnsupportedHere(e instanceof Error ? e.message : String(e));
+    }
+  }
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new Error(`--workers must be 0..10, not ${workers}`);
 
   // checks that must fail before anything exists

@@ -90,7 +90,7 @@ function printList(list: ClusterInfo[]): void {
   }
   for (const c of list) {
     const lb = c.metallb ? `metallb ${c.metallb.range}` : 'no LB';
-    console.log(`${c.name}\tkube-proxy ${c.proxyMode}\t${c.nodes.length} nodes\t${c.network.name} ${c.network.subnet}\t${lb}\t${c.kubeconfig}`);
+    console.log(`${c.name}\t${c.replacement ? `${c.replacement} (no kube-proxy)` : `kube-proxy ${c.proxyMode}`}\t${c.nodes.length} nodes\t${c.network.name} ${c.network.subnet}\t${lb}\t${c.kubeconfig}`);
     for (const n of c.nodes) console.log(`  ${n.name}\t${n.role}\t${n.ip}`);
   }
 }
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
       try {
         const info = await createCluster({ ...cmd, image: cmd.image, signal: ac.signal, log: (l) => console.log(l) });
         console.log(`\ncluster "${info.name}" is ready (${info.createSeconds}s)`);
-        console.log(`  kube-proxy: ${info.proxyMode}${info.masqueradeAll ? ' (masqueradeAll)' : ''}${info.ipFamily === 'dual' ? ', dual-stack' : ''}`);
+        console.log(info.replacement ? `  proxy:      ${info.replacement} (no kube-proxy)` : `  kube-proxy: ${info.proxyMode}${info.masqueradeAll ? ' (masqueradeAll)' : ''}${info.ipFamily === 'dual' ? ', dual-stack' : ''}`);
         console.log(`  network:    ${info.network.name} ${info.network.subnet}`);
         for (const n of info.nodes) console.log(`  node:       ${n.name} ${n.role} ${n.ip}${info.ipFamily === 'dual' && n.ipv6 ? ` ${n.ipv6}` : ''}`);
         if (info.metallb) console.log(`  MetalLB:    ${info.metallb.range}`);

@@ -6,7 +6,7 @@ import { ciliumRandomShape, ciliumServiceRules, inAgent, observeCiliumShape, par
 import { cilium } from '../../harness/implementations/cilium.ts';
 import { installedProxyMode } from '../../harness/implementations/index.ts';
 import { kindConfig } from '../../clusters/cluster.ts';
-import { ciliumManifest } from '../../clusters/cilium/install.ts';
+import { builtCiliumImage, ciliumManifest } from '../../clusters/cilium/install.ts';
 
 // Captured with ciliumDump on kpc-cilium-worker during a catalogue run (2026-12-01, Cilium v1.20.2).
 const DUMP = readFileSync(new URL('../fixtures/cilium/dump-worker.txt', import.meta.url), 'utf8');
@@ -72,4 +72,8 @@ test('cilium: installs without kube-proxy and kindnet; the manifests get every p
   assert.equal(cm?.data?.['ipv4-native-routing-cidr'], '10.244.0.0/16');
   assert.equal(cm?.data?.['kube-proxy-replacement-healthz-bind-address'], '0.0.0.0:10256');
   assert.throws(() => ciliumManifest({ image: '', apiHost: 'h', apiPort: 1, podCidr: 'c' }), /no value for @IMAGE@/);
+});
+
+test('cilium: without its image the column cannot run here, and says how to build it', () => {
+  assert.throws(() => builtCiliumImage('/nonexistent-kpc-cache'), /no Cilium image built yet .*npm run images -- --cilium/);
 });
