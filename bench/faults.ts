@@ -74,8 +74,13 @@ async function main(): Promise<void> {
       faults: Object.fromEntries((f?.runs ?? []).map((x) => [x.fault, { verdict: x.verdict, seconds: Math.round(x.durationMs / 1000), caughtBy: x.caughtBy }])),
     };
     console.log(`${key}: ${wall}s, ${JSON.stringify((perMode[key] as { score: unknown }).score)}`);
+    // Written after every mode: a run stopped during the next mode keeps this one's numbers.
+    save(record, perMode);
     if (!opts['keep-clusters']) await deleteCluster(name);
   }
+}
+
+function save(record: Record<string, unknown>, perMode: Record<string, unknown>): void {
   const before = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { perMode?: Record<string, unknown> }) : {};
   record.perMode = { ...(before.perMode ?? {}), ...perMode };
   mkdirSync(path.dirname(out), { recursive: true });
