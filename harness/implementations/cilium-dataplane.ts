@@ -5,7 +5,7 @@
  * list` (the BPF service map itself). Pure parsing below the runner, unit-tested on a dump
  * captured from a cluster here (test/fixtures/cilium/).
  */
-import type { BalancingShape, RulesetEvidence, ServiceSelector } from '../probes/dataplane.ts';
+import { dumpWith, type BalancingShape, type RulesetEvidence, type ServiceSelector } from '../probes/dataplane.ts';
 import type { ProxyModeEvidence } from '../probes/node.ts';
 import type { Runner } from '../probes/runners.ts';
 
@@ -24,14 +24,8 @@ export const CILIUM_DUMPS: readonly (readonly string[])[] = [
   ['cilium-dbg', 'bpf', 'lb', 'list'],
 ];
 
-export async function ciliumDump(node: Runner & { node?: string }): Promise<RulesetEvidence> {
-  const parts: string[] = [];
-  for (const cmd of CILIUM_DUMPS) {
-    const r = await node.run(inAgent(cmd), 30_000);
-    if (r.exitCode !== 0) throw new Error(`${cmd.join(' ')} in the Cilium agent on ${node.label} failed (${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
-    parts.push(`# ${cmd.join(' ')}\n${r.stdout.trimEnd()}`);
-  }
-  return { node: node.node ?? node.label, tool: 'cilium-dbg db/show frontends + bpf lb list', text: parts.join('\n'), takenAt: Date.now() };
+export function ciliumDump(node: Runner & { node?: string }): Promise<RulesetEvidence> {
+  return dumpWith(node, 'cilium-dbg db/show frontends + bpf lb list', CILIUM_DUMPS, inAgent);
 }
 
 /** The sections of a dump, by the command in their `# ` header. */
@@ -51,7 +45,7 @@ const FRONTENDS = CILIUM_DUMPS[0]!.join(' ');
 const BPF_LB = CILIUM_DUMPS[1]!.join(' ');
 
 /** `10.96.1.2:80/TCP` -> `10.96.1.2:80`; IPv6 `[fd00::1]:80/TCP` -> `[fd00::1]:80`. */
-function hostPort(addr: string): string {
+function withoutProtocol(addr: string): string {
   return addr.replace(/\/(TCP|UDP|SCTP|ANY)$/i, '');
 }
 
@@ -110,13 +104,13 @@ export function parseBpfLb(dump: string): LbEntry[] {
 /** The frontends of one Service (by name and port name, plus any `addresses`), and their BPF map entries. */
 export function ciliumServiceRules(dump: string, svc: ServiceSelector): string {
   const name = `${svc.namespace}/${svc.name}`;
-  const wanted = new Set((svc.addresses ?? []).map(hostPort));
-  const fe = parseFrontends(dump).filter((r) => (r.service === name && (!svc.port || r.portName === svc.port)) || wanted.has(hostPort(r.address)));
-  for (const r of fe) wanted.add(hostPort(r.address));
+  const wanted = new Set((svc.addresses ?? []).map(withoutProtocol));
+  const fe = parseFrontends(dump).filter((r) => (r.service === name && (!svc.port || r.portName === svc.port)) || wanted.has(withoutProtocol(r.address)));
+  for (const r of fe) wanted.add(withoutProtocol(r.address));
   // A NodePort frontend is `0.0.0.0:<port>` in the table and one entry per node address in the
   // BPF map: those match by port and protocol.
   const wildcard = new Set(fe.filter((r) => r.address.startsWith('0.0.0.0:')).map((r) => r.address.slice('0.0.0.0'.length)));
-  const lb = parseBpfLb(dump).filter((e) => wanted.has(hostPort(e.frontend)) || wildcard.has(e.frontend.slice(e.frontend.lastIndexOf(':'))));
+  const lb = parseBpfLb(dump).filter((e) => wanted.has(withoutProtocol(e.frontend)) || wildcard.has(e.frontend.slice(e.frontend.lastIndexOf(':'))));
   if (!fe.length && !lb.length) return '';
   return [`# ${FRONTENDS} (${name})`, ...fe.map((r) => r.line), `# ${BPF_LB} (its frontends)`, ...lb.map((e) => e.line)].join('\n');
 }
@@ -127,13 +121,13 @@ export function ciliumRandomShape(n: number): string {
 }
 
 export function observeCiliumShape(dump: string, svc: { vip: string }): BalancingShape {
-  const entries = parseBpfLb(dump).filter((e) => hostPort(e.frontend) === svc.vip && e.slot > 0);
+  const entries = parseBpfLb(dump).filter((e) => withoutProtocol(e.frontend) === svc.vip && e.slot > 0);
   if (!entries.length) return { shape: `no BPF service entry for ${svc.vip}`, targets: [] };
   const slots = entries.map((e) => e.slot).sort((a, b) => a - b);
   const contiguous = slots.every((s, i) => s === i + 1);
   return {
     shape: contiguous ? ciliumRandomShape(slots.length) : `backend slots ${slots.join(',')}`,
-    targets: [...new Set(entries.map((e) => hostPort(e.backend)))].sort(),
+    targets: [...new Set(entries.map((e) => withoutProtocol(e.backend)))].sort(),
   };
 }
 

@@ -26,11 +26,15 @@ export interface BalancingShape {
   targets: string[];
 }
 
-/** Runs the dump commands in order and joins their output under `# <command>` headers. */
-export async function dumpWith(node: Runner & { node?: string }, tool: string, commands: readonly string[][]): Promise<RulesetEvidence> {
+/**
+ * Runs the dump commands in order and joins their output under `# <command>` headers. `wrap`
+ * runs a command somewhere else on the node (e.g. inside an agent container); headers and
+ * errors name the command itself.
+ */
+export async function dumpWith(node: Runner & { node?: string }, tool: string, commands: readonly (readonly string[])[], wrap: (cmd: readonly string[]) => string[] = (c) => [...c]): Promise<RulesetEvidence> {
   const parts: string[] = [];
   for (const cmd of commands) {
-    const r = await node.run(cmd, 20_000);
+    const r = await node.run(wrap(cmd), 20_000);
     if (r.exitCode !== 0) throw new Error(`${cmd.join(' ')} on ${node.label} failed (${r.exitCode}): ${r.stderr.trim()}`);
     parts.push(commands.length > 1 ? `# ${cmd.join(' ')}\n${r.stdout}` : r.stdout);
   }

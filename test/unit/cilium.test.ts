@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { ciliumRandomShape, ciliumServiceRules, inAgent, observeCiliumShape, parseBpfLb, parseFrontends, parseKprStatus } from '../../harness/implementations/cilium-dataplane.ts';
+import { ciliumDump, ciliumRandomShape, ciliumServiceRules, inAgent, observeCiliumShape, parseBpfLb, parseFrontends, parseKprStatus } from '../../harness/implementations/cilium-dataplane.ts';
 import { cilium } from '../../harness/implementations/cilium.ts';
 import { installedProxyMode } from '../../harness/implementations/index.ts';
 import { kindConfig } from '../../clusters/cluster.ts';
@@ -76,4 +76,18 @@ test('cilium: installs without kube-proxy and kindnet; the manifests get every p
 
 test('cilium: without its image the column cannot run here, and says how to build it', () => {
   assert.throws(() => builtCiliumImage('/nonexistent-kpc-cache'), /no Cilium image built yet .*npm run images -- --cilium/);
+});
+
+test('cilium: the dump runs each command inside the agent and heads it with the command itself', async () => {
+  const seen: string[][] = [];
+  const sections = readFileSync(new URL('../fixtures/cilium/dump-worker.txt', import.meta.url), 'utf8').split(/^# cilium-dbg .*\n/m).slice(1);
+  const runner = { label: 'fake node', node: 'n1', run: async (cmd: string[]) => ({ stdout: sections[seen.push(cmd) - 1] ?? '', stderr: '', exitCode: 0, durationMs: 1 }) };
+  const d = await ciliumDump(runner);
+  assert.equal(seen.length, 2);
+  assert.ok(seen.every((c) => c[0] === 'sh' && /crictl exec "\$id" 'cilium-dbg'/.test(c[2] ?? '')));
+  assert.match(d.text, /^# cilium-dbg shell -- db\/show frontends\n/);
+  assert.equal(parseFrontends(d.text).length, 8);
+  assert.equal(parseBpfLb(d.text).length, 26);
+  const failing = { ...runner, run: async () => ({ stdout: '', stderr: 'no running cilium-agent container on this node', exitCode: 125, durationMs: 1 }) };
+  await assert.rejects(ciliumDump(failing), /cilium-dbg shell -- db\/show frontends on fake node failed \(125\): no running cilium-agent/);
 });
