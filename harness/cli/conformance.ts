@@ -63,8 +63,16 @@ function fail(msg: string): never {
 
 async function main(): Promise<number> {
   if (process.argv.includes('--faults')) {
-    const { runFaults } = await import('./faults.ts');
-    return runFaults(process.argv.slice(2));
+    const { runFaults, UsageError } = await import('./faults.ts');
+    try {
+      return await runFaults(process.argv.slice(2));
+    } catch (e) {
+      if (e instanceof UsageError) {
+        console.error(`conformance: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
   }
   let args;
   try {

@@ -22,28 +22,37 @@ import { REPORT_DIR } from '../run/recorder.ts';
 
 export const FAULTS_USAGE = `usage: npm run conformance -- --faults [--modes iptables,nftables] [--only-faults a,b] [--fault-scope all|declared] [--converge-sec N] [--keep-clusters] [--add-to-report]`;
 
+/** Bad options: conformance.ts prints the message and the usage, without a stack, and exits 2. */
+export class UsageError extends Error {}
+
 export async function runFaults(argv: string[]): Promise<number> {
-  const { values: a } = parseArgs({
-    args: argv,
-    options: {
-      faults: { type: 'boolean', default: true },
-      modes: { type: 'string', default: 'iptables,nftables' },
-      'only-faults': { type: 'string' },
-      'keep-clusters': { type: 'boolean', default: false },
-      'add-to-report': { type: 'boolean', default: false },
-      'fault-scope': { type: 'string', default: 'all' },
-      'converge-sec': { type: 'string' },
-    },
-    allowPositionals: false,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        faults: { type: 'boolean', default: true },
+        modes: { type: 'string', default: 'iptables,nftables' },
+        'only-faults': { type: 'string' },
+        'keep-clusters': { type: 'boolean', default: false },
+        'add-to-report': { type: 'boolean', default: false },
+        'fault-scope': { type: 'string', default: 'all' },
+        'converge-sec': { type: 'string' },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${FAULTS_USAGE}`);
+  }
+  const a = parsed.values;
   const modes = (a.modes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const bad = modes.filter((m) => !isProxyMode(m) || m === 'ipvs');
-  if (bad.length || !modes.length) throw new Error(`--modes for faults: iptables and/or nftables (not ${bad.join(', ') || 'nothing'})`);
+  if (bad.length || !modes.length) throw new UsageError(`--modes for faults: iptables and/or nftables (not ${bad.join(', ') || 'nothing'})`);
   const scope = a['fault-scope'];
-  if (scope !== 'all' && scope !== 'declared') throw new Error(`--fault-scope: all (the whole catalogue per fault) or declared (only the cases that name the fault), not ${scope}`);
+  if (scope !== 'all' && scope !== 'declared') throw new UsageError(`--fault-scope: all (the whole catalogue per fault) or declared (only the cases that name the fault), not ${scope}`);
   const convergeSec = a['converge-sec'] === undefined ? undefined : Number(a['converge-sec']);
   if (convergeSec !== undefined && (!Number.isInteger(convergeSec) || convergeSec < 5 || convergeSec > 600)) {
-    throw new Error(`--converge-sec: the convergence budget of the baseline and every fault run, an integer from 5 to 600 (default ${FAULT_CONVERGE_SEC}), not "${a['converge-sec']}"`);
+    throw new UsageError(`--converge-sec: the convergence budget of the baseline and every fault run, an integer from 5 to 600 (default ${FAULT_CONVERGE_SEC}), not "${a['converge-sec']}"`);
   }
   await ensureDocker();
   if (!builtNodeImage()?.complete) throw new Error('no complete node image is built yet: run `npm run images -- --faults` first');

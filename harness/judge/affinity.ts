@@ -7,7 +7,7 @@
 import type { Check } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { parseEcho } from '../probes/echo.ts';
-import { answered, curl, type CurlEvidence } from '../probes/curl.ts';
+import { answered, curl, curlSeries, type CurlEvidence } from '../probes/curl.ts';
 import type { Runner } from '../probes/runners.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { aggregateRow, convergeThenSample, type JudgedAttempt } from './sample.ts';
@@ -62,7 +62,7 @@ export async function affinityRows(ctx: CaseContext, paths: readonly AffinityPat
   const sampled = await ctx.step(`${paths.length} path(s): converge, then ${n} requests each, all judged against the path's one endpoint`, () =>
     pool(paths, SAMPLING.concurrency, async (p) => ({
       p,
-      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n }),
+      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n, series: (k) => curlSeries(p.from, p.url, k) }),
     })),
   );
   const rows = new Map<string, { path: string; converged: boolean; attempts: JudgedAttempt[] }[]>();

@@ -24,13 +24,25 @@ export interface ConvergeOptions {
 }
 
 /**
+ * `k` attempts one after the other in a single call (e.g. one exec running curl k times): what a
+ * path costs the machine is mostly the exec, not the request. Same values, same order, as k
+ * calls of the single attempt.
+ */
+export type AttemptSeries<T> = (k: number) => Promise<T[]>;
+
+/**
  * Runs `attempt` until it returns a value `ok` accepts `consecutive` times in a row, within
  * the named timeout. Returns every attempt's value (for evidence) and the last one.
+ *
+ * With `series`, a round asks for the attempts still missing from the streak in one call (two
+ * on a fresh path, one after a success): a path that is already programmed converges in one
+ * call; a failure anywhere in a round resets the streak exactly as single attempts would.
  */
 export async function converge<T>(
   attempt: () => Promise<T>,
   ok: (value: T) => boolean,
   opts: ConvergeOptions,
+  series?: AttemptSeries<T>,
 ): Promise<{ last: T; attempts: T[]; elapsedMs: number }> {
   const need = opts.consecutive ?? 1;
   const start = Date.now();
@@ -39,10 +51,15 @@ export async function converge<T>(
   let lastError: unknown;
   for (;;) {
     try {
-      const value = await attempt();
-      attempts.push(value);
-      streak = ok(value) ? streak + 1 : 0;
-      if (streak >= need) return { last: value, attempts, elapsedMs: Date.now() - start };
+      const k = need - streak;
+      const values = series && k > 1 ? await series(k) : [await attempt()];
+      if (!values.length) throw new Error(`${opts.what}: a series of ${k} attempts returned none`);
+      for (const value of values) {
+        attempts.push(value);
+        streak = ok(value) ? streak + 1 : 0;
+      }
+      const last = values[values.length - 1] as T;
+      if (streak >= need) return { last, attempts, elapsedMs: Date.now() - start };
     } catch (e) {
       lastError = e;
       streak = 0;

@@ -6,7 +6,7 @@
  */
 import type { Check } from '../../reports/model.ts';
 import { SAMPLING } from '../timeouts.ts';
-import { converge, ConvergenceError } from './converge.ts';
+import { converge, ConvergenceError, type AttemptSeries } from './converge.ts';
 
 export interface Sampled<T> {
   /**
@@ -24,18 +24,19 @@ export interface Sampled<T> {
 /**
  * Runs `attempt` until `ok` holds `consecutive` times in a row (bounded by `timeoutMs`), then
  * `n` more times. A path that never converges is still sampled, so its deviation is judged and
- * shown rather than thrown away.
+ * shown rather than thrown away. With `series`, the sample is one call of n attempts and the
+ * convergence rounds are batched too (converge.ts); the attempts and their order are the same.
  */
 export async function convergeThenSample<T>(
   attempt: () => Promise<T>,
   ok: (value: T) => boolean,
-  opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number },
+  opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number; series?: AttemptSeries<T> },
 ): Promise<Sampled<T>> {
   const start = Date.now();
   let convergence: T[] = [];
   let converged = true;
   try {
-    const r = await converge(attempt, ok, { what: opts.what, timeoutMs: opts.timeoutMs, consecutive: opts.consecutive ?? SAMPLING.consecutive, intervalMs: opts.intervalMs ?? 500 });
+    const r = await converge(attempt, ok, { what: opts.what, timeoutMs: opts.timeoutMs, consecutive: opts.consecutive ?? SAMPLING.consecutive, intervalMs: opts.intervalMs ?? 500 }, opts.series);
     convergence = r.attempts;
   } catch (e) {
     if (!(e instanceof ConvergenceError)) throw e;
@@ -44,8 +45,14 @@ export async function convergeThenSample<T>(
     convergence = e.attempts as T[];
   }
   const convergeMs = Date.now() - start;
-  const sample: T[] = [];
-  for (let i = 0; i < (opts.n ?? SAMPLING.attempts); i++) sample.push(await attempt());
+  const n = opts.n ?? SAMPLING.attempts;
+  let sample: T[] = [];
+  if (opts.series && n > 1) {
+    sample = await opts.series(n);
+    if (sample.length !== n) throw new Error(`${opts.what}: the sample asked for ${n} attempts and got ${sample.length}`);
+  } else {
+    for (let i = 0; i < n; i++) sample.push(await attempt());
+  }
   return { convergence, converged, convergeMs, sample };
 }
 

@@ -10,7 +10,7 @@ import type { CaseContext } from '../run/fixtures.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
 import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
-import { curl, type CurlEvidence } from '../probes/curl.ts';
+import { curl, curlSeries, type CurlEvidence } from '../probes/curl.ts';
 import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
@@ -18,6 +18,7 @@ import type { Runner } from '../probes/runners.ts';
 import { describeExpectation, reachMatches, type Expectation } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
 import { aggregateRow, convergeThenSample, type JudgedAttempt, type RowAttempts, type Sampled } from './sample.ts';
+import type { AttemptSeries } from './converge.ts';
 
 export interface SourceProbe {
   /**
@@ -83,15 +84,24 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
   return () => curl(p.from, p.url, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
 }
 
+/** The same requests as curlOnce, k of them in one exec (HTTP only; a UDP path goes one by one). */
+function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): AttemptSeries<CurlEvidence> | undefined {
+  if (p.url.startsWith('udp://')) return undefined;
+  const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
+  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
+}
+
 /**
  * Converges on the declared outcome (a node not yet programmed refuses or times out), then
  * takes the sample that is judged. For cases that judge curl results themselves.
  */
 export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
+  const series = curlMany(p);
   return convergeThenSample(curlOnce(p), p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
     n,
+    ...(series ? { series } : {}),
   });
 }
 

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCurlOutput } from '../../harness/probes/curl.ts';
+import { readFileSync } from 'node:fs';
+import { curlSeries, curlSeriesScript, parseCurlOutput, parseCurlSeries } from '../../harness/probes/curl.ts';
+import type { Runner } from '../../harness/probes/runners.ts';
 
 test('parseCurlOutput splits body and trailer', () => {
   const r = parseCurlOutput('hello\nworld\n\n__KPC_CURL__200|10.244.1.3|41234|10.96.12.7|80');
@@ -19,4 +21,54 @@ test('parseCurlOutput on a failed connection has no http code', () => {
 
 test('parseCurlOutput without the trailer keeps everything as body', () => {
   assert.equal(parseCurlOutput('OCI runtime exec failed').body, 'OCI runtime exec failed');
+});
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/curl/${name}`, import.meta.url), 'utf8');
+const base = { from: 'pod c', fromIp: '10.244.2.110', url: 'u', args: [] };
+
+// Captured on this machine: curlSeriesScript run in a client pod (two HTTPS requests to the API
+// server's /version, then one to 127.0.0.1:1) and on a kind node (docker exec).
+test('parseCurlSeries: one evidence per attempt from a client pod, bodies, trailers, stderr and the runner clock', () => {
+  const got = parseCurlSeries(fixture('series-pod.txt'), base, 1, 2);
+  assert.equal(got.length, 3);
+  const [a, b, c] = got;
+  assert.equal(a?.httpCode, 200);
+  assert.match(a?.body ?? '', /"gitVersion": "v1\.34\.4"/);
+  assert.ok(!a?.body.includes('__KPC'), 'no marker left in the body');
+  assert.equal(a?.localIp, '10.244.2.110');
+  assert.equal(a?.remotePort, 443);
+  assert.equal(a?.exitCode, 0);
+  assert.ok((a?.startedAt ?? 0) > 1_700_000_000_000 && (a?.endedAt ?? 0) >= (a?.startedAt ?? 0), 'times in ms from date +%s%N');
+  assert.ok((b?.startedAt ?? 0) >= (a?.endedAt ?? 0), 'attempts are sequential');
+  assert.equal(c?.exitCode, 7);
+  assert.match(c?.exit ?? '', /^7 COULDNT_CONNECT/);
+  assert.match(c?.stderr ?? '', /^curl: \(7\) Failed to connect to 127\.0\.0\.1 port 1/);
+  assert.equal(c?.httpCode, undefined);
+  assert.equal(c?.body, '');
+});
+
+test('parseCurlSeries: a node runner, and a series cut short loses only its unfinished attempt', () => {
+  const text = fixture('series-node.txt');
+  const got = parseCurlSeries(text, base, 1, 2);
+  assert.deepEqual(got.map((g) => [g.exitCode, g.httpCode, g.body]), [[0, 200, 'ok'], [0, 404, '']]);
+  const cut = text.slice(0, text.lastIndexOf('__KPC_ATTEMPT_END__'));
+  assert.equal(parseCurlSeries(cut, base, 1, 2).length, 1);
+});
+
+test('parseCurlSeries: a runner whose date has no %N keeps the exec times', () => {
+  const text = '__KPC_ATTEMPT_BEGIN__ 1700000000%N\nhi\n__KPC_CURL__200|1.1.1.1|1|2.2.2.2|80\n__KPC_ATTEMPT_END__ 0 1700000000%N \n';
+  const [a] = parseCurlSeries(text, base, 111, 222);
+  assert.deepEqual([a?.startedAt, a?.endedAt, a?.body, a?.httpCode], [111, 222, 'hi', 200]);
+});
+
+test('curlSeriesScript quotes every argument for sh', () => {
+  const s = curlSeriesScript("http://x/it's", 3, 5, ['-H', 'a: b']);
+  assert.match(s, /'http:\/\/x\/it'\\''s'/);
+  assert.match(s, /'-H' 'a: b'/);
+  assert.match(s, /while \[ "\$i" -lt 3 \]/);
+});
+
+test('curlSeries: fewer attempts than asked is an error naming the runner (never a smaller sample)', async () => {
+  const runner: Runner = { label: 'pod c', ip: '10.0.0.1', run: async () => ({ exitCode: 137, stdout: fixture('series-node.txt').split('__KPC_ATTEMPT_BEGIN__').slice(0, 2).join('__KPC_ATTEMPT_BEGIN__'), stderr: 'killed', durationMs: 1 }) } as Runner;
+  await assert.rejects(curlSeries(runner, 'http://x/', 2), /pod c: a series of 2 requests to http:\/\/x\/ returned 1 \(exit 137, stderr: killed\)/);
 });

@@ -32,6 +32,47 @@ test('convergeThenSample: a path that never converges is still sampled and repor
   assert.ok(s.convergence.every((v) => v === 'refused'));
 });
 
+test('convergeThenSample with a series: the same attempts in the same order as one by one, in fewer calls', async () => {
+  const seq = ['refused', 'ok', 'refused', 'ok', 'ok', 'ok', 'bad', 'ok', 'ok', 'ok'];
+  let i = 0;
+  const calls: number[] = [];
+  const one = async () => seq[i++] ?? 'ok';
+  const series = async (k: number) => {
+    calls.push(k);
+    return Promise.all(Array.from({ length: k }, () => one()));
+  };
+  const s = await convergeThenSample(async () => {
+    calls.push(1);
+    return one();
+  }, (v) => v === 'ok', { what: 'x', timeoutMs: 5_000, n: 5, consecutive: 2, intervalMs: 1, series });
+  assert.equal(s.converged, true);
+  // Identical to the one-by-one test above: a failure inside a round resets the streak.
+  assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok']);
+  assert.deepEqual(s.sample, ['ok', 'bad', 'ok', 'ok', 'ok']);
+  // Rounds: 2 (refused, ok) -> streak 1, so 1 (refused) -> 2 (ok, ok); then the sample in one call.
+  assert.deepEqual(calls, [2, 1, 2, 5]);
+});
+
+test('convergeThenSample with a series: a programmed path costs two calls; a short series is an error, not a smaller sample', async () => {
+  const calls: number[] = [];
+  const s = await convergeThenSample(async () => 'ok', (v) => v === 'ok', {
+    what: 'x',
+    timeoutMs: 1_000,
+    n: 5,
+    consecutive: 2,
+    series: async (k) => {
+      calls.push(k);
+      return Array.from({ length: k }, () => 'ok');
+    },
+  });
+  assert.deepEqual(calls, [2, 5]);
+  assert.equal(s.sample.length, 5);
+  await assert.rejects(
+    convergeThenSample(async () => 'ok', (v) => v === 'ok', { what: 'path p', timeoutMs: 1_000, n: 5, consecutive: 2, series: async (k) => Array.from({ length: Math.min(k, 3) }, () => 'ok') }),
+    /path p: the sample asked for 5 attempts and got 3/,
+  );
+});
+
 test('aggregateRow: 5/5 holds; one deviation is "intermittent: 1 of 5" and fails the row', () => {
   const ok = aggregateRow({ key: 'k', expected: 'e', paths: [{ path: 'p', converged: true, attempts: Array.from({ length: 5 }, () => attempt('ok', 'client_address=10.0.0.1 (the client)', 'pod-a')) }] });
   assert.equal(ok.verdict, 'ok');
