@@ -34,12 +34,15 @@ export function caseFiles(suitesDir: string = SUITES_DIR): CaseFile[] {
 }
 
 /**
- * Mean seconds per case id over every mode and run of a bench/results/conformance.json
- * (`perMode.<mode>.runs[].caseSeconds`). Anything else in the file is ignored; a file of
- * another shape gives no durations (every case then counts as unmeasured).
+ * Median seconds per case id over every mode and run of a bench/results/conformance.json
+ * (`perMode.<mode>.runs[].caseSeconds`). The median, not the mean: a column where a case fails
+ * and waits out its convergence budget (the cilium column's findings took 70-140 s where
+ * kube-proxy takes 10) must not move that case to the front of every column's run. Anything
+ * else in the file is ignored; a file of another shape gives no durations (every case then
+ * counts as unmeasured).
  */
-export function meanCaseSeconds(bench: unknown): Map<string, number> {
-  const sums = new Map<string, { total: number; n: number }>();
+export function medianCaseSeconds(bench: unknown): Map<string, number> {
+  const seen = new Map<string, number[]>();
   const perMode = (bench as { perMode?: unknown } | null)?.perMode;
   if (!perMode || typeof perMode !== 'object') return new Map();
   for (const mode of Object.values(perMode as Record<string, unknown>)) {
@@ -50,12 +53,17 @@ export function meanCaseSeconds(bench: unknown): Map<string, number> {
       if (!secs || typeof secs !== 'object') continue;
       for (const [id, s] of Object.entries(secs as Record<string, unknown>)) {
         if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) continue;
-        const e = sums.get(id) ?? { total: 0, n: 0 };
-        sums.set(id, { total: e.total + s, n: e.n + 1 });
+        seen.set(id, [...(seen.get(id) ?? []), s]);
       }
     }
   }
-  return new Map([...sums].map(([id, e]) => [id, e.total / e.n]));
+  return new Map(
+    [...seen].map(([id, v]) => {
+      const x = [...v].sort((a, b) => a - b);
+      const mid = Math.floor(x.length / 2);
+      return [id, x.length % 2 ? (x[mid] as number) : ((x[mid - 1] as number) + (x[mid] as number)) / 2];
+    }),
+  );
 }
 
 /** Unmeasured cases first (by id), then measured ones longest first (ties by id). */
@@ -72,7 +80,7 @@ export function catalogueOrder(suitesDir: string = SUITES_DIR, durationsFile: st
   } catch {
     bench = undefined; // an unreadable file only loses the ordering, never a case
   }
-  return longestFirst(caseFiles(suitesDir), meanCaseSeconds(bench));
+  return longestFirst(caseFiles(suitesDir), medianCaseSeconds(bench));
 }
 
 /** A Playwright `--grep` that selects exactly these case ids (a title is its id; tags follow it). */

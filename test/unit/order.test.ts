@@ -2,23 +2,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DURATIONS_FILE, caseFiles, catalogueOrder, grepForCases, longestFirst, meanCaseSeconds } from '../../harness/run/order.ts';
+import { DURATIONS_FILE, caseFiles, catalogueOrder, grepForCases, longestFirst, medianCaseSeconds } from '../../harness/run/order.ts';
 
 const bench: unknown = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8'));
 
-test('meanCaseSeconds averages every mode and run of bench/results/conformance.json', () => {
-  const secs = meanCaseSeconds(bench);
+test('medianCaseSeconds takes the median over every mode and run of bench/results/conformance.json', () => {
+  const secs = medianCaseSeconds(bench);
   const perMode = (bench as { perMode: Record<string, { runs: { caseSeconds: Record<string, number> }[] }> }).perMode;
   const id = 'udp/stale-conntrack-cleared';
   const all = Object.values(perMode).flatMap((m) => m.runs.map((r) => r.caseSeconds[id])).filter((s): s is number => typeof s === 'number');
   assert.ok(all.length >= 2, 'the committed bench has at least two runs of the case');
-  assert.equal(secs.get(id), all.reduce((a, b) => a + b, 0) / all.length);
+  const x = [...all].sort((a, b) => a - b);
+  const m = Math.floor(x.length / 2);
+  assert.equal(secs.get(id), x.length % 2 ? x[m] : ((x[m - 1] ?? 0) + (x[m] ?? 0)) / 2);
 });
 
-test('meanCaseSeconds ignores what is not a duration and files of another shape', () => {
-  assert.equal(meanCaseSeconds(undefined).size, 0);
-  assert.equal(meanCaseSeconds({ perMode: 3 }).size, 0);
-  const m = meanCaseSeconds({ perMode: { a: { runs: [{ caseSeconds: { x: 4, y: 'slow', z: -1 } }, { caseSeconds: { x: 2 } }, null] }, b: {} } });
+test('medianCaseSeconds: one column where a case fails slowly does not move it to the front', () => {
+  const m = medianCaseSeconds({ perMode: { iptables: { runs: [{ caseSeconds: { x: 8, y: 30 } }, { caseSeconds: { x: 10, y: 32 } }] }, nftables: { runs: [{ caseSeconds: { x: 12, y: 31 } }] }, cilium: { runs: [{ caseSeconds: { x: 136, y: 35 } }] } } });
+  assert.deepEqual([...m], [['x', 11], ['y', 31.5]]);
+  assert.deepEqual(longestFirst([{ id: 'x' }, { id: 'y' }], m).map((c) => c.id), ['y', 'x']);
+});
+
+test('medianCaseSeconds ignores what is not a duration and files of another shape', () => {
+  assert.equal(medianCaseSeconds(undefined).size, 0);
+  assert.equal(medianCaseSeconds({ perMode: 3 }).size, 0);
+  const m = medianCaseSeconds({ perMode: { a: { runs: [{ caseSeconds: { x: 4, y: 'slow', z: -1 } }, { caseSeconds: { x: 2 } }, null] }, b: {} } });
   assert.deepEqual([...m], [['x', 3]]);
 });
 
@@ -32,7 +40,7 @@ test('catalogueOrder declares every case exactly once, the longest measured one 
   const order = catalogueOrder();
   const files = caseFiles();
   assert.deepEqual([...order.map((c) => c.id)].sort(), files.map((c) => c.id));
-  const secs = meanCaseSeconds(bench);
+  const secs = medianCaseSeconds(bench);
   const measured = order.filter((c) => secs.has(c.id));
   for (let i = 1; i < measured.length; i++) assert.ok(secs.get(measured[i - 1]!.id)! >= secs.get(measured[i]!.id)!, `${measured[i - 1]!.id} before ${measured[i]!.id}`);
   // Every case of the committed measurement still exists, so the order is not stale.
