@@ -87,8 +87,9 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
 /** The same requests as curlOnce, k of them in one exec (HTTP only; a UDP path goes one by one). */
 function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): AttemptSeries<CurlEvidence> | undefined {
   if (p.url.startsWith('udp://')) return undefined;
-  const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
-  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
+  const answers = p.expectation.reach === 'answers';
+  const maxTimeSec = answers ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
+  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(answers ? {} : { pauseMs: TIMEOUTS.refusalPauseMs }), ...(p.curlArgs ? { args: p.curlArgs } : {}) });
 }
 
 /**

@@ -29,6 +29,8 @@ const MARK = '\n__KPC_CURL__';
 export interface CurlOptions {
   maxTimeSec?: number;
   args?: string[];
+  /** curlSeries only: pause between two requests (TIMEOUTS.refusalPauseMs when no answer is expected). */
+  pauseMs?: number;
 }
 
 function curlCommand(url: string, maxTime: number, args: readonly string[]): string[] {
@@ -84,12 +86,14 @@ function shellQuote(a: string): string {
  * line (its start, ns since the epoch, from the runner's clock) and an end line (curl's exit
  * status, its end, its stderr on one line). The body goes to stdout unchanged, between them.
  */
-export function curlSeriesScript(url: string, k: number, maxTime: number, args: readonly string[] = []): string {
+export function curlSeriesScript(url: string, k: number, maxTime: number, args: readonly string[] = [], pauseMs = 0): string {
   const cmd = curlCommand(url, maxTime, args).map(shellQuote).join(' ');
+  const pause = Math.max(0, Math.round(pauseMs)) / 1000;
   return [
     'exec 3>&1',
     'i=0',
     `while [ "$i" -lt ${k} ]; do`,
+    ...(pause > 0 ? [`  if [ "$i" -gt 0 ]; then sleep ${pause}; fi`] : []),
     '  i=$((i+1))',
     `  printf '%s%s\\n' '${BEGIN}' "$(date +%s%N)"`,
     `  e=$(${cmd} 2>&1 >&3); rc=$?`,
@@ -137,7 +141,8 @@ export async function curlSeries(from: Runner, url: string, k: number, opts: Cur
   const maxTime = opts.maxTimeSec ?? TIMEOUTS.curlAttemptSec;
   const args = opts.args ?? [];
   const t0 = Date.now();
-  const r = await from.run(['sh', '-c', curlSeriesScript(url, k, maxTime, args)], (k * (maxTime + 2) + 10) * 1000);
+  const pauseMs = opts.pauseMs ?? 0;
+  const r = await from.run(['sh', '-c', curlSeriesScript(url, k, maxTime, args, pauseMs)], (k * (maxTime + 2 + pauseMs / 1000) + 10) * 1000);
   const got = parseCurlSeries(r.stdout, { from: from.label, fromIp: from.ip, url, args }, t0, Date.now());
   if (got.length !== k) {
     throw new Error(`${from.label}: a series of ${k} requests to ${url} returned ${got.length} (exit ${r.exitCode}${r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(0, 300)}` : ''})`);

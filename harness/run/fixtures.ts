@@ -73,6 +73,12 @@ interface WorkerState {
   prov: Provisioned;
   clients?: Promise<Map<string, PodRunner>>;
   outside?: Promise<{ runner: ContainerRunner; container: StartedTestContainer }>;
+  /**
+   * Case namespaces being deleted: a case asks for the deletion and ends; the worker waits for
+   * all of them to be gone at its teardown. Waiting per case cost 5-13 s of every case here
+   * (the namespace controller and the pods' termination, not our work).
+   */
+  deleting: Promise<void>[];
 }
 
 export interface KpcFixture {
@@ -92,10 +98,11 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
   kpcWorker: [
     async ({ kpcProject }, use) => {
       const prov = await provisionCluster(kpcProject);
-      const state: WorkerState = { prov };
+      const state: WorkerState = { prov, deleting: [] };
       try {
         await use(state);
       } finally {
+        await Promise.all(state.deleting);
         await removeAbandonedCaptures();
         if (state.outside) await (await state.outside.catch(() => undefined))?.container.stop().catch(() => undefined);
         if (state.clients && prov.cluster && !keep) await prov.cluster.kube.deleteNamespace(clientNamespace(), TIMEOUTS.namespaceGone).catch(() => undefined);
@@ -124,7 +131,16 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
     await use(fx);
     const abandoned = await removeAbandonedCaptures();
     if (abandoned) console.error(`[${kpcProject.name}] removed ${abandoned} capture container(s) the case did not stop (interrupted or timed out)`);
-    if (ns && cluster && !keep) await cluster.kube.deleteNamespace(ns, TIMEOUTS.namespaceGone);
+    if (ns && cluster && !keep) {
+      const name = ns;
+      // Asked for now, waited for at the worker's teardown (WorkerState.deleting); a namespace
+      // that is not gone in time is reported there, with its name.
+      kpcWorker.deleting.push(
+        cluster.kube.deleteNamespace(name, TIMEOUTS.namespaceGone).catch((e: unknown) => {
+          console.error(`[${kpcProject.name}] namespace ${name} was not deleted: ${e instanceof Error ? e.message : String(e)}; remove it with kubectl delete namespace ${name}`);
+        }),
+      );
+    }
   },
 };
 

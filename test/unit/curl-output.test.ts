@@ -66,6 +66,8 @@ test('curlSeriesScript quotes every argument for sh', () => {
   assert.match(s, /'http:\/\/x\/it'\\''s'/);
   assert.match(s, /'-H' 'a: b'/);
   assert.match(s, /while \[ "\$i" -lt 3 \]/);
+  assert.doesNotMatch(s, /sleep/);
+  assert.match(curlSeriesScript('http://x/', 7, 1, [], 250), /if \[ "\$i" -gt 0 \]; then sleep 0\.25; fi/);
 });
 
 test('curlSeries: fewer attempts than asked is an error naming the runner (never a smaller sample)', async () => {
