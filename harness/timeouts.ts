@@ -83,12 +83,15 @@ export const CONSECUTIVE_SUCCESSES = 3;
 /**
  * Converge, then measure: a probe path converges (this many consecutive expected outcomes),
  * then `attempts` more requests are each judged. KPC_SAMPLES overrides the sample size
- * (`npm run conformance -- --samples N`). Paths of one case run `concurrency` at a time.
+ * (`npm run conformance -- --samples N`). Paths of one case run `concurrency` at a time: 8, so
+ * that a case probing every node from pods, nodes and the outside client (9 paths) waits out a
+ * broken proxy's convergence budget in about one round, not three; a path costs two execs
+ * (probes/curl.ts curlSeries), so 8 at once is light.
  */
 export const SAMPLING = {
   consecutive: 2,
   attempts: samplesFromEnv(process.env.KPC_SAMPLES),
-  concurrency: 4,
+  concurrency: 8,
 } as const;
 
 function samplesFromEnv(v: string | undefined): number {

@@ -34,18 +34,22 @@ export function caseFiles(suitesDir: string = SUITES_DIR): CaseFile[] {
 }
 
 /**
- * Median seconds per case id over every mode and run of a bench/results/conformance.json
- * (`perMode.<mode>.runs[].caseSeconds`). The median, not the mean: a column where a case fails
+ * Median seconds per case id over the runs of a bench/results/conformance.json
+ * (`perMode.<mode>.runs[].caseSeconds`): of the given modes (the columns of this run) when it
+ * measured any of them, else of every mode. The median, not the mean: a column where a case fails
  * and waits out its convergence budget (the cilium column's findings took 70-140 s where
  * kube-proxy takes 10) must not move that case to the front of every column's run. Anything
  * else in the file is ignored; a file of another shape gives no durations (every case then
  * counts as unmeasured).
  */
-export function medianCaseSeconds(bench: unknown): Map<string, number> {
+export function medianCaseSeconds(bench: unknown, modes?: readonly string[]): Map<string, number> {
   const seen = new Map<string, number[]>();
   const perMode = (bench as { perMode?: unknown } | null)?.perMode;
   if (!perMode || typeof perMode !== 'object') return new Map();
-  for (const mode of Object.values(perMode as Record<string, unknown>)) {
+  const all = perMode as Record<string, unknown>;
+  // The columns of this run when the file measured any of them; every column otherwise.
+  const own = (modes ?? []).filter((m) => m in all);
+  for (const mode of own.length ? own.map((m) => all[m]) : Object.values(all)) {
     const runs = (mode as { runs?: unknown } | null)?.runs;
     if (!Array.isArray(runs)) continue;
     for (const run of runs) {
@@ -72,15 +76,20 @@ export function longestFirst<T extends { id: string }>(cases: readonly T[], seco
   return [...cases].sort((a, b) => key(b) - key(a) || a.id.localeCompare(b.id));
 }
 
+/** The columns of this run (KPC_PROJECTS, without a `@release` suffix), to order by their own durations. */
+export function runModes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.KPC_PROJECTS ?? '').split(',').map((x) => x.trim().split('@')[0] ?? '').filter(Boolean);
+}
+
 /** The case files in the order the catalogue declares them. */
-export function catalogueOrder(suitesDir: string = SUITES_DIR, durationsFile: string = DURATIONS_FILE): CaseFile[] {
+export function catalogueOrder(suitesDir: string = SUITES_DIR, durationsFile: string = DURATIONS_FILE, modes: readonly string[] = runModes()): CaseFile[] {
   let bench: unknown;
   try {
     bench = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : undefined;
   } catch {
     bench = undefined; // an unreadable file only loses the ordering, never a case
   }
-  return longestFirst(caseFiles(suitesDir), medianCaseSeconds(bench));
+  return longestFirst(caseFiles(suitesDir), medianCaseSeconds(bench, modes));
 }
 
 /** A Playwright `--grep` that selects exactly these case ids (a title is its id; tags follow it). */

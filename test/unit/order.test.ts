@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DURATIONS_FILE, caseFiles, catalogueOrder, grepForCases, longestFirst, medianCaseSeconds } from '../../harness/run/order.ts';
+import { DURATIONS_FILE, caseFiles, catalogueOrder, grepForCases, longestFirst, medianCaseSeconds, runModes } from '../../harness/run/order.ts';
 
 const bench: unknown = JSON.parse(readFileSync(DURATIONS_FILE, 'utf8'));
 
@@ -21,6 +21,15 @@ test('medianCaseSeconds: one column where a case fails slowly does not move it t
   const m = medianCaseSeconds({ perMode: { iptables: { runs: [{ caseSeconds: { x: 8, y: 30 } }, { caseSeconds: { x: 10, y: 32 } }] }, nftables: { runs: [{ caseSeconds: { x: 12, y: 31 } }] }, cilium: { runs: [{ caseSeconds: { x: 136, y: 35 } }] } } });
   assert.deepEqual([...m], [['x', 11], ['y', 31.5]]);
   assert.deepEqual(longestFirst([{ id: 'x' }, { id: 'y' }], m).map((c) => c.id), ['y', 'x']);
+});
+
+test('medianCaseSeconds for the columns of a run: their own durations, every column when none was measured', () => {
+  const bench = { perMode: { iptables: { runs: [{ caseSeconds: { x: 8, y: 30 } }] }, cilium: { runs: [{ caseSeconds: { x: 136, y: 35 } }] } } };
+  assert.deepEqual([...medianCaseSeconds(bench, ['cilium'])], [['x', 136], ['y', 35]]);
+  assert.deepEqual([...medianCaseSeconds(bench, ['iptables', 'nothing-measured'])], [['x', 8], ['y', 30]]);
+  assert.deepEqual([...medianCaseSeconds(bench, ['ipvs'])], [['x', 72], ['y', 32.5]]);
+  assert.deepEqual(runModes({ KPC_PROJECTS: 'iptables, nftables@v1.33,' }), ['iptables', 'nftables']);
+  assert.deepEqual(runModes({}), []);
 });
 
 test('medianCaseSeconds ignores what is not a duration and files of another shape', () => {
