@@ -23,8 +23,8 @@ export interface Sampled<T> {
 
 /**
  * Runs `attempt` until `ok` holds `consecutive` times in a row (bounded by `timeoutMs`), then
- * `n` more times. A path that never converges is still sampled, so its deviation is judged and
- * shown rather than thrown away. With `series`, the sample is one call of n attempts and the
+ * `n` more times. A path that never converges gets one more attempt (not n), so what it does
+ * after the budget is shown; the path fails its row anyway (aggregateRow). With `series`, the sample is one call of n attempts and the
  * convergence rounds are batched too (converge.ts); the attempts and their order are the same.
  */
 export async function convergeThenSample<T>(
@@ -45,7 +45,9 @@ export async function convergeThenSample<T>(
     convergence = e.attempts as T[];
   }
   const convergeMs = Date.now() - start;
-  const n = opts.n ?? SAMPLING.attempts;
+  // A path that never converged fails its row whatever comes next (aggregateRow): one attempt
+  // shows what it does after the budget, instead of n that each wait out their time-out.
+  const n = converged ? (opts.n ?? SAMPLING.attempts) : Math.min(opts.n ?? SAMPLING.attempts, 1);
   let sample: T[] = [];
   if (opts.series && n > 1) {
     sample = await opts.series(n);
@@ -83,8 +85,9 @@ export function tally(values: readonly string[]): string {
 }
 
 /**
- * A row's check from every judged attempt of its paths: `ok` only when every attempt held;
- * `disagree` when the only failures are echo/wire disagreements; otherwise `mismatch`. The
+ * A row's check from every judged attempt of its paths: `ok` only when every path converged
+ * and every attempt held; `disagree` when the only failures are echo/wire disagreements;
+ * otherwise `mismatch`. The
  * note names each failing path with its count ("intermittent: 2 of 5" when the same path
  * sometimes held).
  */
@@ -110,7 +113,10 @@ export function aggregateRow(row: RowAttempts): Check {
     const reasons = [...new Set(bad.map((a) => a.check.note).filter(Boolean))];
     if (reasons.length) notes.push(`${where}${reasons.join('; ')}`);
   }
-  const verdict: Check['verdict'] = good === all.length && all.length > 0 ? 'ok' : all.every((a) => a.check.verdict === 'ok' || a.check.verdict === 'disagree') && all.length > 0 ? 'disagree' : 'mismatch';
+  // Not programmed within the convergence budget is a deviation of its own, even when the
+  // attempts after the budget hold.
+  const unconverged = row.paths.some((p) => !p.converged);
+  const verdict: Check['verdict'] = unconverged ? 'mismatch' : good === all.length && all.length > 0 ? 'ok' : all.every((a) => a.check.verdict === 'ok' || a.check.verdict === 'disagree') && all.length > 0 ? 'disagree' : 'mismatch';
   const served = all.map((a) => a.servedBy).filter((x): x is string => Boolean(x));
   const servedBy: Record<string, number> = {};
   for (const s of served) servedBy[s] = (servedBy[s] ?? 0) + 1;

@@ -23,10 +23,12 @@ test('convergeThenSample: waits for consecutive successes, then judges a fixed s
   assert.deepEqual(s.sample, ['ok', 'bad', 'ok', 'ok', 'ok']);
 });
 
-test('convergeThenSample: a path that never converges is still sampled and reported', async () => {
+test('convergeThenSample: a path that never converges gets one attempt after the budget, and is reported', async () => {
   const s = await convergeThenSample(async () => 'refused', (v) => v === 'ok', { what: 'x', timeoutMs: 20, n: 3, intervalMs: 5 });
   assert.equal(s.converged, false);
-  assert.deepEqual(s.sample, ['refused', 'refused', 'refused']);
+  // One, not n: the path fails its row anyway (aggregateRow), and each attempt of a broken
+  // path may wait out its whole time-out.
+  assert.deepEqual(s.sample, ['refused']);
   // Its convergence attempts stay in the evidence (they were dropped before).
   assert.ok(s.convergence.length >= 2, `convergence attempts kept: ${s.convergence.length}`);
   assert.ok(s.convergence.every((v) => v === 'refused'));
@@ -87,6 +89,13 @@ test('aggregateRow: 5/5 holds; one deviation is "intermittent: 1 of 5" and fails
   assert.equal(bad.verdict, 'mismatch');
   assert.equal(bad.note, 'intermittent: 1 of 5; expected answers, got drops');
   assert.equal(bad.observedEcho, '4/5 as expected; client ×4, node ×1');
+});
+
+test('aggregateRow: a path that converged only after the budget fails its row even when its attempts then hold', () => {
+  const r = aggregateRow({ key: 'k', expected: 'e', paths: [{ path: 'p', converged: false, attempts: [attempt('ok', 'client')] }] });
+  assert.equal(r.verdict, 'mismatch');
+  assert.deepEqual(r.samples, { total: 1, ok: 1 });
+  assert.equal(r.note, 'never reached the expected outcome while converging');
 });
 
 test('aggregateRow: a row of several paths names the failing path; only disagreements make "disagree"', () => {
