@@ -31,15 +31,6 @@ export const TIMEOUTS = {
    */
   dropProbeSec: 1,
   /**
-   * Between two requests of a series that expects no answer (refused or dropped). A refusal is
-   * an ICMP error, and the kernel sends a peer at most 6 of those at once, then one a second
-   * (icmp_ratelimit 1000 ms, burst 6): seven back-to-back requests to a Service without endpoints
-   * lost their seventh refusal and read as a drop (seen in the iptables baseline when attempts
-   * first ran as one exec). 250 ms spaces a path's seven requests over 1.5 s, as the exec per
-   * request used to.
-   */
-  refusalPauseMs: 250,
-  /**
    * Joining the testcontainers reaper: tries in all, 2 s, 4 s, 6 s apart (each try itself waits
    * up to 4 s). A reaper shutting down exits within seconds (harness/probes/reaper.ts).
    */

@@ -29,7 +29,7 @@ const MARK = '\n__KPC_CURL__';
 export interface CurlOptions {
   maxTimeSec?: number;
   args?: string[];
-  /** curlSeries only: pause between two requests (TIMEOUTS.refusalPauseMs when no answer is expected). */
+  /** curlSeries only: pause between two requests. */
   pauseMs?: number;
 }
 
