@@ -53,7 +53,7 @@ export interface FaultRunOptions {
  * a second or two of its EndpointSlice here; the normal 60 s budget is for slower implementations
  * and loaded machines. The runner's baseline runs with this budget too and must be all green.
  */
-export const FAULT_CONVERGE_SEC = 20;
+export const FAULT_CONVERGE_SEC = 15;
 
 /** A mode's Playwright run with its results (or why it produced none). */
 interface CatalogueRun {

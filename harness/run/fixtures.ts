@@ -18,7 +18,7 @@ import type { NodeCapture } from '../probes/capture.ts';
 import type { NodeShell } from '../probes/node-access.ts';
 import { removeAbandonedCaptures } from '../probes/node-access-docker.ts';
 import type { Recorder } from './recorder.ts';
-import { RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
+import { clientNamespace, RUN_ID, RUN_LABEL, runLabels } from '../run-id.ts';
 import { ContainerRunner, PodRunner } from '../probes/runners.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { ensureReaper } from '../probes/reaper.ts';
@@ -105,7 +105,7 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
         await Promise.all(state.deleting);
         await removeAbandonedCaptures();
         if (state.outside) await (await state.outside.catch(() => undefined))?.container.stop().catch(() => undefined);
-        if (state.clients && prov.cluster && !keep) await prov.cluster.kube.deleteNamespace(clientNamespace(), TIMEOUTS.namespaceGone).catch(() => undefined);
+        // The client namespace is the run's, shared by its workers: the global teardown deletes it.
         await prov.release();
       }
     },
@@ -149,14 +149,6 @@ export type CaseTest = TestType<TestFx & PlaywrightTestArgs & PlaywrightTestOpti
 function namespaceFor(ti: TestInfo): string {
   const slug = ti.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
   return `kpc-${slug}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** One per worker: workers of a project share the cluster, not their client pods. */
-function clientNamespace(): string {
-  // TEST_WORKER_INDEX, not TEST_PARALLEL_INDEX: after a failed case Playwright replaces the
-  // worker process under the same parallel index while the old worker's namespace is still
-  // terminating, and creating it again failed every later case of that slot in milliseconds.
-  return `kpc-clients-${RUN_ID}-w${process.env.TEST_WORKER_INDEX ?? '0'}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
 }
 
 export async function missingFeature(cluster: ClusterUnderTest, needs: readonly Feature[]): Promise<{ reason: string; notSupported: boolean } | undefined> {

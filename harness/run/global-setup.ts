@@ -6,6 +6,9 @@
  * the pod path of node access, any node access namespace of this run still there is deleted
  * first (workers remove their own; this catches those an interrupted worker left).
  *
+ * The run's client pods (one namespace shared by every worker, run-id.ts) are deleted here too,
+ * on every cluster the run keeps; a cluster deleted at the end takes them with it.
+ *
  * It also joins the testcontainers reaper from the runner process, which lives for the whole
  * run: while it holds a connection the reaper never shuts down under a worker that is about to
  * start a capture or the outside client (harness/probes/reaper.ts).
@@ -14,8 +17,23 @@ import { deleteCluster, UnsupportedHere } from '../../clusters/cluster.ts';
 import { Kube } from '../probes/kube.ts';
 import { kubePodApi, sweepNodeAccess } from '../probes/node-access-pod.ts';
 import { ensureReaper } from '../probes/reaper.ts';
+import { clientNamespace } from '../run-id.ts';
+import { TIMEOUTS } from '../timeouts.ts';
 import { selectedProjects } from './projects.ts';
 import { ensureKindCluster, kindClusterName, nodeAccessKind } from './provision.ts';
+
+/** Deletes the run's client namespace on each cluster (absent: nothing to do) and waits until it is gone. */
+async function removeClients(kubeconfigs: string[]): Promise<void> {
+  if (process.env.KPC_KEEP === '1') return;
+  const ns = clientNamespace();
+  await Promise.all(
+    kubeconfigs.map((file) =>
+      new Kube(file).deleteNamespace(ns, TIMEOUTS.namespaceGone).catch((e: unknown) => {
+        console.error(`[teardown] namespace ${ns} was not deleted: ${e instanceof Error ? e.message : String(e)}; remove it with kubectl --kubeconfig ${file} delete namespace ${ns}`);
+      }),
+    ),
+  );
+}
 
 async function sweep(kubeconfigs: string[]): Promise<void> {
   if (process.env.KPC_KEEP === '1') return;
@@ -30,10 +48,13 @@ async function sweep(kubeconfigs: string[]): Promise<void> {
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const created: string[] = [];
+  const createdConfigs: string[] = [];
   const podPath: string[] = [];
+  /** Kubeconfigs of the clusters the run uses: their client namespace is removed at the end. */
+  const used = new Set<string>();
   const keep = process.env.KPC_KEEP === '1' || process.env.KPC_KEEP_CLUSTERS === '1';
   const teardown = async () => {
-    await sweep(podPath);
+    await Promise.all([sweep(podPath), removeClients([...used].filter((k) => keep || !createdConfigs.includes(k)))]);
     if (keep) return;
     for (const name of created) {
       console.log(`[teardown] deleting kind cluster ${name}`);
@@ -45,6 +66,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const existing = process.env.KUBECONFIG_UNDER_TEST;
   if (existing) {
     if ((await nodeAccessKind('existing', existing).catch(() => 'docker')) === 'pod') podPath.push(existing);
+    used.add(existing);
     return teardown;
   }
   const access = await nodeAccessKind('kind', undefined);
@@ -53,7 +75,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       if (project.implementation === 'detect') continue;
       try {
         const r = await ensureKindCluster(project, project.implementation, access);
-        if (r.created) created.push(kindClusterName(project));
+        if (r.created) {
+          created.push(kindClusterName(project));
+          createdConfigs.push(r.info.kubeconfig);
+        }
+        used.add(r.info.kubeconfig);
         if (access === 'pod') podPath.push(r.info.kubeconfig);
       } catch (e) {
         // The project's workers report it as unavailable (every case skipped with this reason).

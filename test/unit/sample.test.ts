@@ -174,3 +174,17 @@ test('mustConverge: a precondition that never converges is a mismatch row (a pro
   assert.equal(rows.length, 1, 'an infrastructure error adds no verdict row');
   assert.equal(await mustConverge(rec, row, async () => 7), 7);
 });
+
+test('converge: the pause doubles after every round that did not converge, up to maxIntervalMs', async () => {
+  const at: number[] = [];
+  const t0 = Date.now();
+  await assert.rejects(
+    converge(async () => at.push(Date.now() - t0), () => false, { what: 'never', timeoutMs: 300, intervalMs: 20, maxIntervalMs: 80 }),
+    (e: unknown) => e instanceof ConvergenceError,
+  );
+  const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+  // 20, 40, 80, 80, ...: about 6 attempts in 300 ms, where a fixed 20 ms pause makes about 15.
+  assert.ok(at.length >= 4 && at.length <= 8, `attempts: ${at.length} (${gaps.join(', ')} ms apart)`);
+  assert.ok((gaps[0] as number) < (gaps[2] as number) && (gaps[2] as number) >= 70, `gaps grow to the cap: ${gaps.join(', ')}`);
+  assert.ok(gaps.every((g) => g < 160), `no gap beyond the cap (with timer slack): ${gaps.join(', ')}`);
+});
