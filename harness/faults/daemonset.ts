@@ -127,12 +127,14 @@ export async function runningKubeProxyVersions(kubeconfig: string): Promise<Map<
   const pods = JSON.parse(await kubectl(kubeconfig, ['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy', '-o', 'json'])) as {
     items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }>;
   };
-  const out = new Map<string, string>();
-  for (const p of pods.items.filter((x) => !x.metadata.deletionTimestamp && x.status?.phase === 'Running')) {
-    const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'exec', p.metadata.name, '-c', 'kube-proxy', '--', 'kube-proxy', '--version'], { reject: false, timeout: 30_000 });
-    out.set(p.metadata.name, parseVersionOutput(r.stdout) ?? `unreadable (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`);
-  }
-  return out;
+  const running = pods.items.filter((x) => !x.metadata.deletionTimestamp && x.status?.phase === 'Running');
+  const versions = await Promise.all(
+    running.map(async (p) => {
+      const r = await execa(kubectlBinary(), ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'exec', p.metadata.name, '-c', 'kube-proxy', '--', 'kube-proxy', '--version'], { reject: false, timeout: 30_000 });
+      return [p.metadata.name, parseVersionOutput(r.stdout) ?? `unreadable (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`] as const;
+    }),
+  );
+  return new Map(versions);
 }
 
 /**

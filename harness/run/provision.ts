@@ -3,7 +3,7 @@
  * cluster `kpc-<project>` for the project's mode, reused when it already runs that mode and
  * created otherwise. What we create we delete at the end, unless KPC_KEEP=1.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
 import { containerRunning, refuseDockerExec } from '../../clusters/docker.ts';
@@ -16,6 +16,7 @@ import type { Images } from '../apps/workloads.ts';
 import type { ProjectSpec } from './projects.ts';
 import { REPORT_DIR } from './recorder.ts';
 import type { ProjectRuntime } from './results.ts';
+import { RUN_ID } from '../run-id.ts';
 import { Kube } from '../probes/kube.ts';
 import { parseNodeAccess, type NodeAccess, type NodeAccessKind } from '../probes/node-access.ts';
 import { buildCommand, builtReleaseImage } from '../../clusters/kube-proxy-release.ts';
@@ -215,9 +216,22 @@ async function runsMode(node: string | undefined, impl: Implementation): Promise
   return r.reported === impl.reportedMode;
 }
 
+/**
+ * Writes run/<project>.json, once per run: every worker of a project provisions, but only the
+ * first to claim the file describes the column (the others' descriptions were the same, and
+ * reading kube-proxy's version is a kubectl exec per node: 5 s per worker on a loaded machine).
+ * The claim names the run (RUN_ID, shared by its workers): a report directory that is not emptied
+ * between runs (a tutorial replay adds to the conformance report) gets a fresh description.
+ */
 async function writeRuntime(project: ProjectSpec, c: ClusterUnderTest | undefined, unavailable?: string): Promise<void> {
   const dir = path.join(REPORT_DIR, 'run');
   await mkdir(dir, { recursive: true });
+  try {
+    await (await open(path.join(dir, `${project.name}.${RUN_ID}.claimed`), 'wx')).close();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw e;
+  }
   const rt: ProjectRuntime = {
     project: project.name,
     proxyMode: c ? installedProxyMode(c.impl) : project.implementation === 'detect' ? undefined : installedProxyMode(project.implementation),
