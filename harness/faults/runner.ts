@@ -14,11 +14,12 @@
  * budget, so the faults keep it too.
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { grepForCases } from '../run/order.ts';
 import { PlaywrightChild } from '../run/playwright-child.ts';
 import { VERDICTS_EXPECTED_ENV } from '../run/recorder.ts';
+import { START_GATE_ENV } from '../run/start-gate.ts';
 import { execa } from 'execa';
 import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
 import { kpcCache } from '../../clusters/kind.ts';
@@ -182,19 +183,34 @@ export class FaultRunner {
     const base: Omit<FaultRun, 'verdict' | 'reason' | 'controls' | 'caughtBy' | 'cases' | 'durationMs'> = { fault: f.name, mode, ...(image ? { image } : {}), report: path.relative(this.o.reportDir, path.join(dir, 'index.html')) };
     const inconclusive = (why: string): FaultRun => ({ ...base, verdict: 'inconclusive', reason: `infrastructure error: ${why}`, controls: [], caughtBy: [], cases: [], durationMs: Date.now() - t0 });
     if (!image) return inconclusive(`no image for fault ${f.name}: run npm run images -- --faults`);
-    let run: CatalogueRun;
-    try {
+    // The Playwright run starts while the image is swapped: its start (loading the harness,
+    // listing the cases, 10-15 s on this machine) overlaps the swap (4-9 s), and its global
+    // setup waits at the gate until the swap is done (go) or failed (abort: no case runs).
+    const gate = `${dir}.gate`;
+    await rm(gate, { force: true });
+    const nextImage = next ? faultImage(next.name) : undefined;
+    let preload: Promise<unknown> = Promise.resolve();
+    const swap = (async () => {
       const t1 = Date.now();
       await applyFault(c.cluster, c.kubeconfig, f.name, image);
       this.o.log(`[${mode}] ${f.name}: kube-proxy runs ${image} on every node (${fmt(Date.now() - t1)})`);
-      if (this.stopping) return inconclusive('interrupted');
+      if (this.stopping) throw new Error('interrupted');
       // The next fault's image goes into the nodes while this one's cases run (containerd only
       // stores it; nothing starts it). A failure here is left to that fault's own swap to report.
-      const nextImage = next ? faultImage(next.name) : undefined;
-      const preload = nextImage ? loadImageIntoNodes(c.cluster, nextImage).catch(() => undefined) : Promise.resolve();
-      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => k.case))] : undefined);
+      preload = nextImage ? loadImageIntoNodes(c.cluster, nextImage).catch(() => undefined) : Promise.resolve();
+    })();
+    const opened = swap.then(
+      () => writeFile(gate, 'go\n'),
+      (e: unknown) => writeFile(gate, `abort: the swap to ${f.name} failed: ${(e as Error).message}\n`),
+    );
+    let run: CatalogueRun;
+    try {
+      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => k.case))] : undefined, gate);
+      await opened;
+      await swap;
       await preload;
     } catch (e) {
+      await opened.catch(() => undefined);
       // A swap or run that failed: the next fault starts from the real kube-proxy.
       await this.restore(mode, c, imageEntry('kube-proxy').local);
       return inconclusive((e as Error).message);
@@ -209,7 +225,7 @@ export class FaultRunner {
   }
 
   /** The whole catalogue (or only the cases `ids`) on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
-  private async catalogue(mode: ProxyMode, label: string, ids?: string[]): Promise<CatalogueRun> {
+  private async catalogue(mode: ProxyMode, label: string, ids?: string[], gate?: string): Promise<CatalogueRun> {
     const dir = path.join(this.o.reportDir, 'faults', `${label}-${mode}`);
     await mkdir(path.dirname(dir), { recursive: true });
     const logFile = `${dir}.log`;
@@ -226,6 +242,7 @@ export class FaultRunner {
         KPC_KEEP_CLUSTERS: '1',
         KPC_COMMAND: `${this.o.command} (${label} on ${mode})`,
         ...this.convergeEnv,
+        ...(gate ? { [START_GATE_ENV]: gate } : {}),
         // Against a fault, failing cases are the point: their workers are kept (finishCase).
         ...(label === 'baseline' ? {} : { [VERDICTS_EXPECTED_ENV]: '1' }),
       },
