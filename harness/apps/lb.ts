@@ -29,9 +29,10 @@ export function neighbourResolved(ipNeighOutput: string): boolean {
  */
 async function vipAnswers(ctx: CaseContext, from: Runner, url: string, ip: string): Promise<void> {
   if (!ctx.cluster.network) return awaitLoadBalancer(from, url);
-  // Addresses come back from the pool case after case: an entry left by an earlier Service
-  // (another node, maybe) must not stand for this one's announcement.
-  await from.run(['ip', 'neigh', 'flush', 'to', ip], 10_000);
+  // Addresses come back from the pool case after case: a neighbour entry left by an earlier
+  // Service (another node, maybe) must not stand for this one's announcement, and a host route
+  // left by a case that was cut short (routeVia) would send the address to a node, not to ARP.
+  await from.run(['sh', '-c', `ip route del ${ip}/32 2>/dev/null; ip neigh flush to ${ip}`], 10_000);
   await ctx.step(`wait until ${ip} is announced (ARP resolved on the outside client)`, () =>
     converge(
       async () => {
