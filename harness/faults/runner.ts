@@ -214,6 +214,8 @@ export class FaultRunner {
       // A swap or run that failed: the next fault starts from the real kube-proxy.
       await this.restore(mode, c, imageEntry('kube-proxy').local);
       return inconclusive((e as Error).message);
+    } finally {
+      await rm(gate, { force: true });
     }
     if (!run.results) return inconclusive(run.error ?? 'the catalogue wrote no results');
     const cases = run.results.cases.filter((x) => x.project === mode);
