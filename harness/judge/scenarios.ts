@@ -36,6 +36,12 @@ export interface SourceProbe {
   curlArgs?: string[];
   /** Run before this path's attempts (e.g. a route on the outside client); paths then run one at a time. */
   prepare?: () => Promise<void>;
+  /**
+   * What convergence waits for, when it is more than the declared reach (default), and how many
+   * times in a row. For a Service the proxy programs twice (first without topology hints, then
+   * with them), answering alone says nothing about the second programming.
+   */
+  converge?: { until: (c: CurlEvidence) => boolean; consecutive: number };
 }
 
 export interface SourceScenario {
@@ -100,12 +106,13 @@ function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
  * Converges on the declared outcome (a node not yet programmed refuses or times out), then
  * takes the sample that is judged. For cases that judge curl results themselves.
  */
-export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
+export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs' | 'converge'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
   const series = curlMany(p);
-  return convergeThenSample(curlOnce(p), p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
+  return convergeThenSample(curlOnce(p), p.converge?.until ?? p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
     n,
+    ...(p.converge ? { consecutive: p.converge.consecutive } : {}),
     ...(series ? { series } : {}),
   });
 }
