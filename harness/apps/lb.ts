@@ -12,9 +12,14 @@ export async function awaitLoadBalancer(from: Runner, url: string): Promise<void
   await converge(() => curl(from, url), answered, { what: `${url} answering from ${from.label}`, timeoutMs: TIMEOUTS.lbAddress, consecutive: 2, intervalMs: 1000 });
 }
 
+/** The MAC in `ip neigh show <address>` output (lower case), if the entry has one. */
+export function neighbourMac(ipNeighOutput: string): string | undefined {
+  return /lladdr ([0-9a-f:]{17})/i.exec(ipNeighOutput)?.[1]?.toLowerCase();
+}
+
 /** The outside client's neighbour entry for `ip` names a MAC (ARP answered): the LB provider announces it. */
 export function neighbourResolved(ipNeighOutput: string): boolean {
-  return /\blladdr [0-9a-f:]{17}\b/i.test(ipNeighOutput) && !/\bFAILED\b|\bINCOMPLETE\b/.test(ipNeighOutput);
+  return neighbourMac(ipNeighOutput) !== undefined && !/\bFAILED\b|\bINCOMPLETE\b/.test(ipNeighOutput);
 }
 
 /**
@@ -56,7 +61,7 @@ async function vipAnswers(ctx: CaseContext, from: Runner, url: string, ip: strin
  */
 export async function announcingNode(ctx: CaseContext, outside: Runner, lbIp: string): Promise<{ node: string; evidence: string }> {
   const neigh = await outside.run(['ip', 'neigh', 'show', lbIp], 10_000);
-  const mac = /lladdr ([0-9a-f:]{17})/i.exec(neigh.stdout)?.[1]?.toLowerCase();
+  const mac = neighbourMac(neigh.stdout);
   if (!mac) throw new Error(`no neighbour entry for ${lbIp} on the outside client: ${neigh.stdout.trim() || neigh.stderr.trim()}`);
   const macs: string[] = [];
   for (const n of ctx.cluster.nodes) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { neighbourResolved } from '../../harness/apps/lb.ts';
+import { neighbourMac, neighbourResolved } from '../../harness/apps/lb.ts';
 
 // `ip neigh show <address>` on an outside client (iproute2-6.1.0) during a fault run, 2026-12-02:
 // MetalLB addresses announced by kpc-iptables-worker2, and an unassigned pool address right
@@ -11,4 +11,9 @@ test('neighbourResolved: a MAC counts, a failed or incomplete entry does not', (
   assert.equal(neighbourResolved('172.19.255.250 dev eth0 INCOMPLETE \n'), false);
   assert.equal(neighbourResolved('172.19.255.250 dev eth0 FAILED \n'), false);
   assert.equal(neighbourResolved(''), false);
+});
+
+test('neighbourMac: the MAC announcingNode compares with the nodes\' eth0, or nothing', () => {
+  assert.equal(neighbourMac('172.19.255.224 dev eth0 lladdr 02:42:AC:13:00:04 REACHABLE \n'), '02:42:ac:13:00:04');
+  assert.equal(neighbourMac('172.19.255.250 dev eth0 FAILED \n'), undefined);
 });
