@@ -156,20 +156,30 @@ export class Kube {
     await this.core.createNamespace({ body: { metadata: { name, labels } } });
   }
 
-  async deleteNamespace(name: string, timeoutMs: number): Promise<void> {
+  /**
+   * Deletes a namespace and waits until it is gone. Polled, not watched: watchUntil decides on
+   * an empty set as soon as the watch is up, before the namespace's initial ADDED event arrives,
+   * which returned "gone" within 50 ms for a namespace still Terminating.
+   */
+  async deleteNamespace(name: string, timeoutMs: number, pollMs = 1000): Promise<void> {
     try {
       await this.core.deleteNamespace({ name });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
     }
-    await this.watchUntil(
-      '/api/v1/namespaces',
-      { fieldSelector: `metadata.name=${name}` },
-      (objs) => (objs.size === 0 ? true : undefined),
-      timeoutMs,
-      `namespace ${name} to be deleted`,
-    );
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      let phase: string | undefined;
+      try {
+        phase = (await this.core.readNamespace({ name })).status?.phase;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      if (Date.now() > until) throw new Error(`namespace ${name} was still ${phase ?? 'there'} ${Math.round(timeoutMs / 1000)} s after its deletion`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   /** Sets (string) or removes (null) labels on a node with a JSON merge patch. */
