@@ -1,7 +1,8 @@
 /**
- * The fault run: for each mode, one warm kind cluster; the whole catalogue once with the real
- * kube-proxy (baseline), then once per fault with the fault's kube-proxy image in the DaemonSet.
- * Every Playwright run writes its own report under <report>/faults/<fault>-<mode>/. One fault's
+ * The fault run: for each mode, one warm kind cluster and one Playwright run of phases
+ * (harness/run/phases.ts): the whole catalogue once with the real kube-proxy (baseline), then
+ * once per fault with the fault's kube-proxy image in the DaemonSet. Every phase writes its own
+ * report under <report>/faults/<fault>-<mode>/; the run's log is <report>/faults/<mode>.log. One fault's
  * image replaces the previous one's directly (each kube-proxy starts with a full sync of its own
  * rules, as the restored one would); the original image is put back after the mode's last fault,
  * after a failed swap, on Ctrl-C / SIGTERM, and first thing when a previous run died with a fault
@@ -16,10 +17,8 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { grepForCases } from '../run/order.ts';
 import { PlaywrightChild } from '../run/playwright-child.ts';
-import { VERDICTS_EXPECTED_ENV } from '../run/recorder.ts';
-import { START_GATE_ENV } from '../run/start-gate.ts';
+import { PHASES_ENV, type PhaseSpec } from '../run/phases.ts';
 import { execa } from 'execa';
 import { createCluster, deleteCluster, getCluster } from '../../clusters/cluster.ts';
 import { kpcCache } from '../../clusters/kind.ts';
@@ -55,14 +54,6 @@ export interface FaultRunOptions {
  * and loaded machines. The runner's baseline runs with this budget too and must be all green.
  */
 export const FAULT_CONVERGE_SEC = 15;
-
-/** A mode's Playwright run with its results (or why it produced none). */
-interface CatalogueRun {
-  results?: Results;
-  error?: string;
-  dir: string;
-  durationMs: number;
-}
 
 export function faultImage(name: string): string | undefined {
   const file = path.join(kpcCache(), 'faults', `${name}.json`);
@@ -122,7 +113,6 @@ export class FaultRunner {
   private async runMode(mode: ProxyMode, faults: Fault[], runs: FaultRun[], baselines: FaultsSection['baselines']): Promise<void> {
     // The same cluster the catalogue's own provisioning picks for this column (KPC_CLUSTER_PREFIX).
     const name = `${process.env.KPC_CLUSTER_PREFIX ?? 'kpc-'}${mode}`;
-    const t0 = Date.now();
     let info = await getCluster(name);
     let created = false;
     if (!info) {
@@ -139,31 +129,110 @@ export class FaultRunner {
       this.o.log(`[${mode}] baseline: ${given ? 'the conformance results already in the report' : 'the catalogue with the real kube-proxy'}`);
       this.convergeEnv = given ? {} : { KPC_CONVERGE_SEC: String(this.o.convergeSec ?? FAULT_CONVERGE_SEC) };
       if (!given) this.o.log(`[${mode}] convergence budget of the baseline and every fault: ${this.convergeEnv.KPC_CONVERGE_SEC} s (the baseline shows whether that is enough)`);
-      const firstImage = faults[0] ? faultImage(faults[0].name) : undefined;
-      const preload = firstImage ? loadImageIntoNodes(name, firstImage).catch(() => undefined) : Promise.resolve();
-      const base: CatalogueRun = given ? { dir: this.o.reportDir, durationMs: 0, results: given } : await this.catalogue(mode, 'baseline');
-      await preload;
-      const baseCells = base.results?.cases.filter((c) => c.project === mode).map(cellOf) ?? [];
-      baselines.push({ mode, report: path.relative(this.o.reportDir, path.join(base.dir, 'index.html')), cases: baseCells });
-      const red = baseCells.filter((c) => c.status !== 'passed');
-      this.o.log(`[${mode}] baseline: ${baseCells.length - red.length}/${baseCells.length} passed in ${fmt(base.durationMs)}${red.length ? `; not passing: ${red.map((c) => `${c.caseId} (${c.status})`).join(', ')}` : ''}${base.error ? `; ${base.error}` : ''}`);
-      if (!base.results) {
-        // No baseline, no verdicts: every fault of this mode is inconclusive, none is run.
-        for (const f of faults) runs.push({ fault: f.name, mode, verdict: 'inconclusive', reason: `infrastructure error: the baseline run failed (${base.error ?? 'no results'})`, controls: [], caughtBy: [], cases: [], durationMs: 0 });
-        return;
-      }
-      for (const [i, f] of faults.entries()) {
-        if (this.stopping) break;
-        const r = await this.runFault(mode, f, cluster, baseCells, faults[i + 1]);
-        runs.push(r);
-        this.o.log(`[${mode}] ${i + 1}/${faults.length} ${f.name}: ${r.verdict.toUpperCase()} in ${fmt(r.durationMs)} (elapsed ${fmt(Date.now() - t0)})${r.verdict === 'caught' ? '' : ` — ${r.reason}`}; failing cases: ${r.caughtBy.join(', ') || 'none'}`);
-      }
+      await this.phasedRun(mode, cluster, faults, given, runs, baselines);
     } finally {
       await this.restore(mode, cluster, original);
       if (created && !this.o.keepClusters) {
         this.o.log(`[${mode}] deleting ${name} (--keep-clusters keeps it)`);
         await deleteCluster(name);
       }
+    }
+  }
+
+  /**
+   * One Playwright run per mode, a phase per kube-proxy image (harness/run/phases.ts): the
+   * baseline (unless given), then each fault. When a phase's results are written, the next
+   * fault's image goes in while its cases wait at their gate; the phase is judged meanwhile.
+   */
+  private async phasedRun(mode: ProxyMode, c: { cluster: string; kubeconfig: string }, faults: Fault[], given: Results | undefined, runs: FaultRun[], baselines: FaultsSection['baselines']): Promise<void> {
+    const t0 = Date.now();
+    const root = path.join(this.o.reportDir, 'faults');
+    await mkdir(root, { recursive: true });
+    const phaseFor = (label: string, extra: Partial<PhaseSpec> = {}): PhaseSpec => ({
+      name: `${label}-${mode}`,
+      dir: path.join(root, `${label}-${mode}`),
+      gate: path.join(root, `${label}-${mode}.gate`),
+      command: `${this.o.command} (${label} on ${mode})`,
+      ...extra,
+    });
+    const phases: Array<{ spec: PhaseSpec; fault?: Fault }> = [
+      ...(given ? [] : [{ spec: phaseFor('baseline') }]),
+      // Against a fault, failing cases are the point: their workers are kept (finishCase).
+      ...faults.map((f) => ({ fault: f, spec: phaseFor(f.name, { verdictsExpected: true, ...(this.o.scope === 'declared' ? { cases: [...new Set(f.catches.map((k) => k.case))] } : {}) }) })),
+    ];
+    if (!phases.length) return;
+    // Nothing of an earlier run may pass for this one's: its gates, results and evidence go first.
+    for (const p of phases) {
+      await rm(p.spec.gate, { force: true });
+      await rm(p.spec.dir, { recursive: true, force: true });
+    }
+    let preload: Promise<unknown> = Promise.resolve();
+    /** Puts phase i's kube-proxy in place and opens its gate; resolves with the swap's failure, if any. */
+    const open = async (i: number): Promise<string | undefined> => {
+      const { spec, fault } = phases[i] as (typeof phases)[number];
+      let failure: string | undefined;
+      if (this.stopping) failure = 'interrupted';
+      else if (fault) failure = await this.swapTo(mode, c, fault, () => preload);
+      const next = phases.slice(i + 1).find((p) => p.fault)?.fault;
+      const nextImage = next && !failure ? faultImage(next.name) : undefined;
+      // The next fault's image goes into the nodes while this phase runs (containerd only stores
+      // it; nothing starts it). A failure here is left to that fault's own swap to report.
+      if (nextImage) preload = loadImageIntoNodes(c.cluster, nextImage).catch(() => undefined);
+      await writeFile(spec.gate, failure ? `abort: ${failure}\n` : 'go\n');
+      return failure;
+    };
+    // A first phase that is a fault swaps before the run starts: the global setup looks at the cluster.
+    let opened: Promise<string | undefined> = phases[0]?.fault ? Promise.resolve(await open(0)) : open(0);
+    const logFile = path.join(root, `${mode}.log`);
+    const out = createWriteStream(logFile);
+    this.child = new PlaywrightChild({
+      tool: 'faults',
+      output: out,
+      env: {
+        KPC_PROJECTS: mode,
+        KPC_REPORT_DIR: path.join(root, `run-${mode}`),
+        KPC_KEEP_CLUSTERS: '1',
+        KPC_COMMAND: `${this.o.command} (${mode})`,
+        [PHASES_ENV]: JSON.stringify(phases.map((p) => p.spec)),
+        ...this.convergeEnv,
+      },
+      log: this.o.log,
+      onStop: (sig) => this.interrupt(sig),
+    });
+    // Cases tagged control-plane judge no proxy behaviour (DNS records, env vars, EndpointSlice
+    // conditions): a broken kube-proxy cannot change their verdict, so fault runs leave them out.
+    const exited = this.child.run(['test', '--grep-invert', '@control-plane']).then((r) => ({ exit: `${r.exitCode ?? r.signal}` }));
+    let baseCells: FaultCaseCell[] = given?.cases.filter((x) => x.project === mode).map(cellOf) ?? [];
+    let since = t0;
+    try {
+      for (const [i, { spec, fault }] of phases.entries()) {
+        const swapFailure = await opened;
+        const results = await phaseResults(spec, exited);
+        const ended = Date.now();
+        // The next phase's swap starts now; this one is judged meanwhile.
+        if (phases[i + 1]) opened = open(i + 1);
+        const error = results ? undefined : `Playwright exited ${(await exited).exit} before the phase ${spec.name} ended; log ${logFile}`;
+        if (!fault) {
+          baseCells = results?.cases.filter((x) => x.project === mode).map(cellOf) ?? [];
+          baselines.push({ mode, report: path.relative(this.o.reportDir, path.join(spec.dir, 'index.html')), cases: baseCells });
+          const red = baseCells.filter((x) => x.status !== 'passed');
+          this.o.log(`[${mode}] baseline: ${baseCells.length - red.length}/${baseCells.length} passed in ${fmt(ended - since)}${red.length ? `; not passing: ${red.map((x) => `${x.caseId} (${x.status})`).join(', ')}` : ''}${error ? `; ${error}` : ''}`);
+        } else {
+          const r = this.judgeFault(mode, fault, spec, results, baseCells, swapFailure ?? error, ended - since);
+          runs.push(r);
+          this.o.log(`[${mode}] ${runs.filter((x) => x.mode === mode).length}/${faults.length} ${fault.name}: ${r.verdict.toUpperCase()} in ${fmt(r.durationMs)} (elapsed ${fmt(Date.now() - t0)})${r.verdict === 'caught' ? '' : ` — ${r.reason}`}; failing cases: ${r.caughtBy.join(', ') || 'none'}`);
+        }
+        since = ended;
+      }
+    } finally {
+      // Whatever ends the loop, no case may wait at a gate nobody will open.
+      for (const p of phases) if (!existsSync(p.spec.gate)) await writeFile(p.spec.gate, 'abort: the fault run stopped\n').catch(() => undefined);
+      await opened.catch(() => undefined);
+      await exited;
+      this.child = undefined;
+      out.end();
+      await preload;
+      for (const p of phases) await rm(p.spec.gate, { force: true });
     }
   }
 
@@ -176,87 +245,45 @@ export class FaultRunner {
     }
   }
 
-  private async runFault(mode: ProxyMode, f: Fault, c: { cluster: string; kubeconfig: string }, baseline: FaultCaseCell[], next?: Fault): Promise<FaultRun> {
-    const t0 = Date.now();
+  /** Swaps kube-proxy to the fault's image; returns why it failed (the real kube-proxy is then back). */
+  private async swapTo(mode: ProxyMode, c: { cluster: string; kubeconfig: string }, f: Fault, preloaded: () => Promise<unknown>): Promise<string | undefined> {
     const image = faultImage(f.name);
-    const dir = path.join(this.o.reportDir, 'faults', `${f.name}-${mode}`);
-    const base: Omit<FaultRun, 'verdict' | 'reason' | 'controls' | 'caughtBy' | 'cases' | 'durationMs'> = { fault: f.name, mode, ...(image ? { image } : {}), report: path.relative(this.o.reportDir, path.join(dir, 'index.html')) };
-    const inconclusive = (why: string): FaultRun => ({ ...base, verdict: 'inconclusive', reason: `infrastructure error: ${why}`, controls: [], caughtBy: [], cases: [], durationMs: Date.now() - t0 });
-    if (!image) return inconclusive(`no image for fault ${f.name}: run npm run images -- --faults`);
-    // The Playwright run starts while the image is swapped: its start (loading the harness,
-    // listing the cases, 10-15 s on this machine) overlaps the swap (4-9 s), and its global
-    // setup waits at the gate until the swap is done (go) or failed (abort: no case runs).
-    const gate = `${dir}.gate`;
-    await rm(gate, { force: true });
-    const nextImage = next ? faultImage(next.name) : undefined;
-    let preload: Promise<unknown> = Promise.resolve();
-    const swap = (async () => {
-      const t1 = Date.now();
+    if (!image) return `no image for fault ${f.name}: run npm run images -- --faults`;
+    const t1 = Date.now();
+    try {
+      await preloaded();
       await applyFault(c.cluster, c.kubeconfig, f.name, image);
       this.o.log(`[${mode}] ${f.name}: kube-proxy runs ${image} on every node (${fmt(Date.now() - t1)})`);
-      if (this.stopping) throw new Error('interrupted');
-      // The next fault's image goes into the nodes while this one's cases run (containerd only
-      // stores it; nothing starts it). A failure here is left to that fault's own swap to report.
-      preload = nextImage ? loadImageIntoNodes(c.cluster, nextImage).catch(() => undefined) : Promise.resolve();
-    })();
-    const opened = swap.then(
-      () => writeFile(gate, 'go\n'),
-      (e: unknown) => writeFile(gate, `abort: the swap to ${f.name} failed: ${(e as Error).message}\n`),
-    );
-    let run: CatalogueRun;
-    try {
-      run = await this.catalogue(mode, f.name, this.o.scope === 'declared' ? [...new Set(f.catches.map((k) => k.case))] : undefined, gate);
-      await opened;
-      await swap;
-      await preload;
+      return undefined;
     } catch (e) {
-      await opened.catch(() => undefined);
-      // A swap or run that failed: the next fault starts from the real kube-proxy.
+      // A failed swap: the next fault starts from the real kube-proxy.
       await this.restore(mode, c, imageEntry('kube-proxy').local);
-      return inconclusive((e as Error).message);
-    } finally {
-      await rm(gate, { force: true });
+      return `the swap to ${f.name} failed: ${(e as Error).message}`;
     }
-    if (!run.results) return inconclusive(run.error ?? 'the catalogue wrote no results');
-    const cases = run.results.cases.filter((x) => x.project === mode);
+  }
+
+  private judgeFault(mode: ProxyMode, f: Fault, spec: PhaseSpec, results: Results | undefined, baseline: FaultCaseCell[], failure: string | undefined, durationMs: number): FaultRun {
+    const image = faultImage(f.name);
+    const base = { fault: f.name, mode, ...(image ? { image } : {}), report: path.relative(this.o.reportDir, path.join(spec.dir, 'index.html')) };
+    if (failure || !results) return { ...base, verdict: 'inconclusive', reason: `infrastructure error: ${failure ?? 'the phase wrote no results'}`, controls: [], caughtBy: [], cases: [], durationMs };
+    const cases = results.cases.filter((x) => x.project === mode);
     const controls = f.catches.map((k) =>
       judgeControl(mode, f.description, { caseId: k.case, rows: k.rows, deviation: k.deviation }, cases.find((x) => x.id === k.case), baselineOf(baseline, k.case)),
     );
     const { verdict, reason } = faultVerdict(controls, this.stopping ? 'interrupted' : undefined);
-    return { ...base, verdict, reason, controls, caughtBy: cases.filter((x) => x.status === 'failed').map((x) => x.id), cases: cases.map(cellOf), durationMs: Date.now() - t0 };
+    return { ...base, verdict, reason, controls, caughtBy: cases.filter((x) => x.status === 'failed').map((x) => x.id), cases: cases.map(cellOf), durationMs };
   }
+}
 
-  /** The whole catalogue (or only the cases `ids`) on the mode's warm cluster, into <report>/faults/<label>-<mode>/. */
-  private async catalogue(mode: ProxyMode, label: string, ids?: string[], gate?: string): Promise<CatalogueRun> {
-    const dir = path.join(this.o.reportDir, 'faults', `${label}-${mode}`);
-    await mkdir(path.dirname(dir), { recursive: true });
-    const logFile = `${dir}.log`;
-    const t0 = Date.now();
-    const out = createWriteStream(logFile);
-    // Cases tagged control-plane judge no proxy behaviour (DNS records, env vars, EndpointSlice
-    // conditions): a broken kube-proxy cannot change their verdict, so fault runs leave them out.
-    this.child = new PlaywrightChild({
-      tool: 'faults',
-      output: out,
-      env: {
-        KPC_PROJECTS: mode,
-        KPC_REPORT_DIR: dir,
-        KPC_KEEP_CLUSTERS: '1',
-        KPC_COMMAND: `${this.o.command} (${label} on ${mode})`,
-        ...this.convergeEnv,
-        ...(gate ? { [START_GATE_ENV]: gate } : {}),
-        // Against a fault, failing cases are the point: their workers are kept (finishCase).
-        ...(label === 'baseline' ? {} : { [VERDICTS_EXPECTED_ENV]: '1' }),
-      },
-      log: this.o.log,
-      onStop: (sig) => this.interrupt(sig),
-    });
-    const r = await this.child.run(['test', '--grep-invert', '@control-plane', ...(ids ? ['--grep', grepForCases(ids)] : [])]);
-    this.child = undefined;
-    out.end();
-    const file = path.join(dir, 'results.json');
-    if (!existsSync(file)) return { dir, durationMs: Date.now() - t0, error: `Playwright exited ${r.exitCode ?? r.signal} without results; log ${logFile}` };
-    return { dir, durationMs: Date.now() - t0, results: JSON.parse(await readFile(file, 'utf8')) as Results };
+/** The phase's results.json once its last case has ended (reporter.ts), or undefined when the run exits first. */
+async function phaseResults(spec: PhaseSpec, exited: Promise<unknown>, pollMs = 300): Promise<Results | undefined> {
+  const file = path.join(spec.dir, 'results.json');
+  let done = false;
+  void exited.then(() => (done = true));
+  for (;;) {
+    if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Results;
+    if (done) return undefined;
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

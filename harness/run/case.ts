@@ -2,12 +2,15 @@
  * defineCase(): a conformance case is data (id, title, source, needs) plus one function. This
  * turns it into a Playwright test that gets a cluster, a fresh namespace and a recorder, and
  * reports skipped / not-supported with a precise reason instead of failing or passing silently.
+ * Case files only define; the catalogue declares the tests once every file is loaded
+ * (declareCases), once per phase in a phased run (phases.ts).
  */
 import { test as base } from '@playwright/test';
 import type { CaseSource } from '../../reports/model.ts';
 import { caseFixtures, type CaseContext, type Feature } from './fixtures.ts';
 import { proxyModeOf } from './projects.ts';
 import { finishCase, Recorder } from './recorder.ts';
+import { declarePerPhase, startPhaseCase, PHASE_ANNOTATION, type PhaseSpec } from './phases.ts';
 
 export interface CaseDef {
   /** Stable id `<group>/<name>`; the file is suites/<group>/<name>.spec.ts. */
@@ -30,18 +33,39 @@ export type CaseTag = 'control-plane';
 
 export const test = base.extend(caseFixtures);
 
+const defined: CaseDef[] = [];
+
+/** Adds a case to the catalogue (declared as a test by declareCases). */
 export function defineCase(def: CaseDef): void {
+  defined.push(def);
+}
+
+/** Declares every defined case as a Playwright test, in definition order; in a phased run, once per phase. */
+export function declareCases(): void {
+  declarePerPhase(test.describe, (phase) => {
+    for (const def of defined) if (!phase?.cases || phase.cases.includes(def.id)) declareCase(def, phase);
+  });
+}
+
+function declareCase(def: CaseDef, phase: PhaseSpec | undefined): void {
   const tags = [`@${def.id.split('/')[0]}`, ...(def.tags ?? []).map((t) => `@${t}`)];
-  test(def.id, { tag: tags }, async ({ kpc }, testInfo) => {
+  test(def.id, { tag: tags, ...(phase ? { annotation: { type: PHASE_ANNOTATION, description: phase.name } } : {}) }, async ({ kpc }, testInfo) => {
     if (def.timeoutMs) testInfo.setTimeout(def.timeoutMs);
-    const rec = new Recorder(testInfo, {
-      id: def.id,
-      title: def.title,
-      source: def.source,
-      project: testInfo.project.name,
-      proxyMode: proxyModeOf(kpc.project),
-      tags: [...(def.tags ?? [])],
-    });
+    // Nothing touches the cluster before the phase's gate opens.
+    const abort = await startPhaseCase(phase, testInfo);
+    test.skip(abort !== undefined, `the phase ${phase?.name} was called off: ${abort}`);
+    const rec = new Recorder(
+      testInfo,
+      {
+        id: def.id,
+        title: def.title,
+        source: def.source,
+        project: testInfo.project.name,
+        proxyMode: proxyModeOf(kpc.project),
+        tags: [...(def.tags ?? [])],
+      },
+      phase ? { root: phase.dir, verdictsExpected: phase.verdictsExpected ?? false } : {},
+    );
     const skip = await kpc.missing(def.needs ?? []);
     if (skip) {
       await rec.attachPayload(skip.notSupported ? { notSupported: skip.reason } : {});

@@ -1,6 +1,7 @@
 /**
  * Fixtures in layers: per worker (= per project) a cluster, the client pods and the outside
- * client, started lazily; per test a namespace and a CaseContext. Everything created is
+ * client, all started lazily (a case of a phased run first waits at its phase's gate, and
+ * nothing may look at the cluster before); per test a namespace and a CaseContext. Everything created is
  * labelled with the run id and removed at teardown (unless KPC_KEEP=1 keeps evidence).
  */
 import type { TestInfo, TestType, Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions } from '@playwright/test';
@@ -70,7 +71,8 @@ export interface CaseContext {
 }
 
 interface WorkerState {
-  prov: Provisioned;
+  /** The project's cluster, provisioned by the first case that asks. */
+  provisioned(): Promise<Provisioned>;
   clients?: Promise<Map<string, PodRunner>>;
   outside?: Promise<{ runner: ContainerRunner; container: StartedTestContainer }>;
   /**
@@ -97,16 +99,17 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
 
   kpcWorker: [
     async ({ kpcProject }, use) => {
-      const prov = await provisionCluster(kpcProject);
-      const state: WorkerState = { prov, deleting: [] };
+      let prov: Promise<Provisioned> | undefined;
+      const state: WorkerState = { provisioned: () => (prov ??= provisionCluster(kpcProject)), deleting: [] };
       try {
         await use(state);
       } finally {
         await Promise.all(state.deleting);
+        const p = await prov?.catch(() => undefined);
         await removeAbandonedCaptures();
         if (state.outside) await (await state.outside.catch(() => undefined))?.container.stop().catch(() => undefined);
         // The client namespace is the run's, shared by its workers: the global teardown deletes it.
-        await prov.release();
+        await p?.release();
       }
     },
     { scope: 'worker', timeout: TIMEOUTS.clusterCreate + 120_000 },
@@ -114,18 +117,21 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
 
   kpc: async ({ kpcWorker, kpcProject }, use) => {
     let ns: string | undefined;
-    const cluster = kpcWorker.prov.cluster;
+    let cluster: ClusterUnderTest | undefined;
     const fx: KpcFixture = {
       project: kpcProject,
       async missing(needs) {
-        if (!cluster) return { reason: kpcWorker.prov.unavailable ?? 'no cluster', notSupported: false };
-        return missingFeature(cluster, needs);
+        const prov = await kpcWorker.provisioned();
+        if (!prov.cluster) return { reason: prov.unavailable ?? 'no cluster', notSupported: false };
+        return missingFeature(prov.cluster, needs);
       },
       async contextFor(rec, ti) {
-        if (!cluster) throw new Error('no cluster');
+        const prov = await kpcWorker.provisioned();
+        if (!prov.cluster) throw new Error('no cluster');
+        cluster = prov.cluster;
         ns = namespaceFor(ti);
         await cluster.kube.createNamespace(ns, runLabels('case'));
-        return buildContext(cluster, kpcWorker, ns, rec, ti);
+        return buildContext(cluster, kpcWorker, prov.images, ns, rec, ti);
       },
     };
     await use(fx);
@@ -193,8 +199,7 @@ export async function missingFeature(cluster: ClusterUnderTest, needs: readonly 
   return undefined;
 }
 
-function buildContext(cluster: ClusterUnderTest, w: WorkerState, ns: string, rec: Recorder, testInfo: TestInfo): CaseContext {
-  const images = w.prov.images;
+function buildContext(cluster: ClusterUnderTest, w: WorkerState, images: Images, ns: string, rec: Recorder, testInfo: TestInfo): CaseContext {
   const workers = cluster.nodes.filter((n) => !n.controlPlane);
   return {
     project: cluster.project,

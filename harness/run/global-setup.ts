@@ -20,7 +20,6 @@ import { ensureReaper } from '../probes/reaper.ts';
 import { clientNamespace } from '../run-id.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { selectedProjects } from './projects.ts';
-import { passGate } from './start-gate.ts';
 import { ensureKindCluster, kindClusterName, nodeAccessKind } from './provision.ts';
 
 /** Deletes the run's client namespace on each cluster (absent: nothing to do) and waits until it is gone. */
@@ -64,9 +63,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
   // Not fatal here: without Docker the workers say what is missing, case by case.
   await ensureReaper().catch((e: unknown) => console.error(`[setup] the testcontainers reaper was not joined from the runner: ${e instanceof Error ? e.message : String(e)}`));
-  // The fault runner swaps kube-proxy while this run starts: nothing may look at the cluster
-  // before the swap is done (a kube-proxy pod restarting would read as the wrong proxy mode).
-  await passGate();
   const existing = process.env.KUBECONFIG_UNDER_TEST;
   if (existing) {
     if ((await nodeAccessKind('existing', existing).catch(() => 'docker')) === 'pod') podPath.push(existing);

@@ -42,17 +42,20 @@ export class InfrastructureError extends Error {
 }
 
 /**
- * Set (to `1`) by the fault runner for the catalogue runs against a broken kube-proxy, where a
- * case failing on a proxy verdict is the expected outcome (harness/faults/runner.ts).
- */
-export const VERDICTS_EXPECTED_ENV = 'KPC_VERDICT_FAILURES_EXPECTED';
+/** Where a case's evidence goes and how its failure counts (a phase of a fault run sets both, phases.ts). */
+export interface RecorderOptions {
+  /** The report its evidence belongs to (default REPORT_DIR). */
+  root?: string;
+  /** A proxy verdict failing the case is the expected outcome (the catalogue against a fault). */
+  verdictsExpected?: boolean;
+}
 
 /**
  * Ends a case: attaches its payload and throws its failure, if any.
  *
  * Playwright replaces the worker process after every unexpected failure, and a new worker pays
  * for its start, the cluster's description and its client pods again (measured at 8-20 s each on
- * this machine, about a dozen times per fault run). Under VERDICTS_EXPECTED_ENV a failure that is
+ * this machine, about a dozen times per fault run). When verdicts are expected a failure that is
  * a pure proxy verdict (failed checks, nothing thrown but the verdict itself) is declared
  * expected, so the worker stays; the results still say `failed` (harness/run/results.ts reads the
  * payload, not Playwright's expectation). Infrastructure errors always replace the worker.
@@ -62,7 +65,7 @@ export async function finishCase(rec: Recorder, testInfo: TestInfo, thrown: unkn
   await rec.attachPayload(failure ? { failureKind: failure.kind } : {});
   if (!failure) return;
   const pureVerdict = failure.kind === 'verdict' && (thrown === undefined || thrown instanceof CaseFailure);
-  if (pureVerdict && process.env[VERDICTS_EXPECTED_ENV] === '1') testInfo.fail(true, 'a proxy verdict in a fault run: the worker is kept');
+  if (pureVerdict && rec.verdictsExpected) testInfo.fail(true, 'a proxy verdict in a fault run: the worker is kept');
   throw failure.error;
 }
 
@@ -78,15 +81,21 @@ export class Recorder {
   private observedLines: string[] = [];
   private currentStep?: string;
   readonly dir: string;
+  /** The report directory evidence paths are relative to. */
+  readonly root: string;
+  readonly verdictsExpected: boolean;
   private seq = 0;
 
   constructor(
     private readonly testInfo: TestInfo,
     readonly meta: Pick<CasePayload, 'id' | 'title' | 'source' | 'project' | 'proxyMode' | 'tags'>,
+    options: RecorderOptions = {},
   ) {
+    this.root = options.root ?? REPORT_DIR;
+    this.verdictsExpected = options.verdictsExpected ?? false;
     // With --repeat N each run keeps its own evidence: <case>, <case>__run2, <case>__run3, ...
     const repeat = testInfo.repeatEachIndex ?? 0;
-    this.dir = path.join(REPORT_DIR, 'evidence', caseSlug(meta.project), `${caseSlug(meta.id)}${repeat > 0 ? `__run${repeat + 1}` : ''}`);
+    this.dir = path.join(this.root, 'evidence', caseSlug(meta.project), `${caseSlug(meta.id)}${repeat > 0 ? `__run${repeat + 1}` : ''}`);
   }
 
   expect(line: string): void {
@@ -130,7 +139,7 @@ export class Recorder {
     const file = path.join(this.dir, this.fileName(name, contentType === 'application/json' ? 'json' : 'txt'));
     await writeFile(file, text);
     await this.testInfo.attach(name.slice(0, 100), { path: file, contentType });
-    const ev: Evidence = { kind, name, step: this.currentStep, contentType, path: path.relative(REPORT_DIR, file), text: text.length <= 64_000 ? text : `${text.slice(0, 64_000)}\n… (truncated; full text in the file)` };
+    const ev: Evidence = { kind, name, step: this.currentStep, contentType, path: path.relative(this.root, file), text: text.length <= 64_000 ? text : `${text.slice(0, 64_000)}\n… (truncated; full text in the file)` };
     this.evidence.push(ev);
     return ev;
   }
@@ -147,7 +156,7 @@ export class Recorder {
     await this.testInfo.attach(`${name.slice(0, 95)}.pcap`, { path: file, contentType: 'application/vnd.tcpdump.pcap' });
     // tcpdump's closing counts: "received by filter" above "captured" means packets were lost at stop.
     const counts = cap.tcpdumpLog.split('\n').map((l) => l.trim()).filter((l) => /^\d+ packets? (captured|received by filter|dropped by kernel)$/.test(l));
-    this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter}${counts.length ? `; tcpdump: ${counts.join(', ')}` : ''})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(REPORT_DIR, file) });
+    this.evidence.push({ kind: 'pcap', name: `${name} (${cap.node}, filter: ${cap.filter}${counts.length ? `; tcpdump: ${counts.join(', ')}` : ''})`, step: this.currentStep, contentType: 'application/vnd.tcpdump.pcap', path: path.relative(this.root, file) });
     this.evidence.push({ kind: 'packets', name: `${name}: packets`, step: this.currentStep, contentType: 'application/json', packets: (rows ?? cap.packets).slice(0, 500) });
   }
 
