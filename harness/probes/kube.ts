@@ -162,12 +162,7 @@ export class Kube {
    * which returned "gone" within 50 ms for a namespace still Terminating.
    */
   async deleteNamespace(name: string, timeoutMs: number, pollMs = 1000): Promise<void> {
-    try {
-      await this.core.deleteNamespace({ name });
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
+    if (!(await this.requestNamespaceDeletion(name))) return;
     const until = Date.now() + timeoutMs;
     for (;;) {
       let phase: string | undefined;
@@ -178,6 +173,33 @@ export class Kube {
         throw e;
       }
       if (Date.now() > until) throw new Error(`namespace ${name} was still ${phase ?? 'there'} ${Math.round(timeoutMs / 1000)} s after its deletion`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  /** Asks for a namespace's deletion without waiting; false when it does not exist. */
+  async requestNamespaceDeletion(name: string): Promise<boolean> {
+    try {
+      await this.core.deleteNamespace({ name });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Deletes every namespace with the label selector and waits until none is left; throws
+   * naming those still there after `timeoutMs`.
+   */
+  async deleteNamespacesAndWait(labelSelector: string, timeoutMs: number, pollMs = 1000): Promise<void> {
+    const names = async () => (await this.core.listNamespace({ labelSelector })).items.map((n) => n.metadata?.name ?? '').filter(Boolean);
+    await Promise.all((await names()).map((n) => this.requestNamespaceDeletion(n)));
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const left = await names();
+      if (!left.length) return;
+      if (Date.now() > until) throw new Error(`namespace(s) ${left.join(', ')} still there ${Math.round(timeoutMs / 1000)} s after their deletion`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }

@@ -76,9 +76,10 @@ interface WorkerState {
   clients?: Promise<Map<string, PodRunner>>;
   outside?: Promise<{ runner: ContainerRunner; container: StartedTestContainer }>;
   /**
-   * Case namespaces being deleted: a case asks for the deletion and ends; the worker waits for
-   * all of them to be gone at its teardown. Waiting per case cost 5-13 s of every case here
-   * (the namespace controller and the pods' termination, not our work).
+   * Deletion requests of the worker's case namespaces: a case asks for the deletion and ends;
+   * the global teardown waits until every namespace of the run is gone (global-setup.ts).
+   * Waiting per case cost 5-13 s of every case here (the namespace controller and the pods'
+   * termination, not our work).
    */
   deleting: Promise<void>[];
 }
@@ -139,12 +140,13 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
     if (abandoned) console.error(`[${kpcProject.name}] removed ${abandoned} capture container(s) the case did not stop (interrupted or timed out)`);
     if (ns && cluster && !keep) {
       const name = ns;
-      // Asked for now, waited for at the worker's teardown (WorkerState.deleting); a namespace
-      // that is not gone in time is reported there, with its name.
+      // Asked for now (WorkerState.deleting); the global teardown waits for it to be gone and
+      // names any namespace of the run that is not.
       kpcWorker.deleting.push(
-        cluster.kube.deleteNamespace(name, TIMEOUTS.namespaceGone).catch((e: unknown) => {
-          console.error(`[${kpcProject.name}] namespace ${name} was not deleted: ${e instanceof Error ? e.message : String(e)}; remove it with kubectl delete namespace ${name}`);
-        }),
+        cluster.kube.requestNamespaceDeletion(name).then(
+          () => undefined,
+          (e: unknown) => console.error(`[${kpcProject.name}] deleting namespace ${name} failed: ${e instanceof Error ? e.message : String(e)}; the global teardown tries again`),
+        ),
       );
     }
   },

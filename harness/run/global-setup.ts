@@ -6,8 +6,11 @@
  * the pod path of node access, any node access namespace of this run still there is deleted
  * first (workers remove their own; this catches those an interrupted worker left).
  *
- * The run's client pods (one namespace shared by every worker, run-id.ts) are deleted here too,
- * on every cluster the run keeps; a cluster deleted at the end takes them with it.
+ * Every namespace of the run (label kpc.run=<run id>: the cases', whose deletion the workers
+ * asked for as each case ended, and the client pods', shared by every worker, run-id.ts) is
+ * deleted here, on every cluster the run keeps, and waited for: one wait for all of them, after
+ * the last case, and it also catches namespaces of a worker that died. A cluster deleted at the
+ * end takes them with it.
  *
  * It also joins the testcontainers reaper from the runner process, which lives for the whole
  * run: while it holds a connection the reaper never shuts down under a worker that is about to
@@ -17,19 +20,19 @@ import { deleteCluster, UnsupportedHere } from '../../clusters/cluster.ts';
 import { Kube } from '../probes/kube.ts';
 import { kubePodApi, sweepNodeAccess } from '../probes/node-access-pod.ts';
 import { ensureReaper } from '../probes/reaper.ts';
-import { clientNamespace } from '../run-id.ts';
+import { RUN_ID, RUN_LABEL } from '../run-id.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 import { selectedProjects } from './projects.ts';
 import { ensureKindCluster, kindClusterName, nodeAccessKind } from './provision.ts';
 
-/** Deletes the run's client namespace on each cluster (absent: nothing to do) and waits until it is gone. */
-async function removeClients(kubeconfigs: string[]): Promise<void> {
+/** Deletes every namespace of this run on each cluster and waits until they are gone. */
+async function removeRunNamespaces(kubeconfigs: string[]): Promise<void> {
   if (process.env.KPC_KEEP === '1') return;
-  const ns = clientNamespace();
+  const selector = `${RUN_LABEL}=${RUN_ID}`;
   await Promise.all(
     kubeconfigs.map((file) =>
-      new Kube(file).deleteNamespace(ns, TIMEOUTS.namespaceGone).catch((e: unknown) => {
-        console.error(`[teardown] namespace ${ns} was not deleted: ${e instanceof Error ? e.message : String(e)}; remove it with kubectl --kubeconfig ${file} delete namespace ${ns}`);
+      new Kube(file).deleteNamespacesAndWait(selector, TIMEOUTS.namespaceGone).catch((e: unknown) => {
+        console.error(`[teardown] ${e instanceof Error ? e.message : String(e)}; remove them with kubectl --kubeconfig ${file} delete namespace -l ${selector}`);
       }),
     ),
   );
@@ -54,7 +57,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const used = new Set<string>();
   const keep = process.env.KPC_KEEP === '1' || process.env.KPC_KEEP_CLUSTERS === '1';
   const teardown = async () => {
-    await Promise.all([sweep(podPath), removeClients([...used].filter((k) => keep || !createdConfigs.includes(k)))]);
+    await Promise.all([sweep(podPath), removeRunNamespaces([...used].filter((k) => keep || !createdConfigs.includes(k)))]);
     if (keep) return;
     for (const name of created) {
       console.log(`[teardown] deleting kind cluster ${name}`);
