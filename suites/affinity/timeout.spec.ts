@@ -6,7 +6,7 @@ import { judgeSticky, modal, servedBy } from '../../harness/judge/affinity.ts';
 import { converge, mustConverge } from '../../harness/judge/converge.ts';
 import { aggregateRow } from '../../harness/judge/sample.ts';
 import { pool } from '../../harness/judge/scenarios.ts';
-import { answered, curl, type CurlEvidence } from '../../harness/probes/curl.ts';
+import { answered, curl, curlSeries, type CurlEvidence } from '../../harness/probes/curl.ts';
 import type { Runner } from '../../harness/probes/runners.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { TIMEOUTS } from '../../harness/timeouts.ts';
@@ -50,11 +50,10 @@ defineCase({
       if (r > 0) await ctx.step(`silence: ${T} s timeoutSeconds + ${TIMEOUTS.affinityExpiryMarginMs} ms`, () => delay(T * 1000 + TIMEOUTS.affinityExpiryMarginMs));
       rounds.push(
         await ctx.step(`round ${r + 1}: ${PER_ROUND} requests in a row from each of ${sources.length} clients`, () =>
-          pool(sources, sources.length, async (s) => {
-            const out: CurlEvidence[] = [];
-            for (let i = 0; i < PER_ROUND; i++) out.push(await curl(s.from, url));
-            return out;
-          }),
+          // One exec per client and round: its requests are milliseconds apart. One exec per
+          // request let a loaded machine space them more than timeoutSeconds apart (round 1 of a
+          // fault run took 10 s), and the affinity then expired as it should.
+          pool(sources, sources.length, (s) => curlSeries(s.from, url, PER_ROUND)),
         ),
       );
     }
