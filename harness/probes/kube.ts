@@ -189,19 +189,13 @@ export class Kube {
   }
 
   /**
-   * Deletes every namespace with the label selector and waits until none is left; throws
-   * naming those still there after `timeoutMs`.
+   * Asks for the deletion of every namespace with the label selector that is not already being
+   * deleted; returns their names. Does not wait for them to be gone.
    */
-  async deleteNamespacesAndWait(labelSelector: string, timeoutMs: number, pollMs = 1000): Promise<void> {
-    const names = async () => (await this.core.listNamespace({ labelSelector })).items.map((n) => n.metadata?.name ?? '').filter(Boolean);
-    await Promise.all((await names()).map((n) => this.requestNamespaceDeletion(n)));
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const left = await names();
-      if (!left.length) return;
-      if (Date.now() > until) throw new Error(`namespace(s) ${left.join(', ')} still there ${Math.round(timeoutMs / 1000)} s after their deletion`);
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+  async requestNamespacesDeletion(labelSelector: string): Promise<string[]> {
+    const live = (await this.core.listNamespace({ labelSelector })).items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name ?? '').filter(Boolean);
+    await Promise.all(live.map((n) => this.requestNamespaceDeletion(n)));
+    return live;
   }
 
   /** Sets (string) or removes (null) labels on a node with a JSON merge patch. */

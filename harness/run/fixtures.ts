@@ -76,10 +76,9 @@ interface WorkerState {
   clients?: Promise<Map<string, PodRunner>>;
   outside?: Promise<{ runner: ContainerRunner; container: StartedTestContainer }>;
   /**
-   * Deletion requests of the worker's case namespaces: a case asks for the deletion and ends;
-   * the global teardown waits until every namespace of the run is gone (global-setup.ts).
-   * Waiting per case cost 5-13 s of every case here (the namespace controller and the pods'
-   * termination, not our work).
+   * Deletion requests of the worker's case namespaces: a case asks for the deletion and ends
+   * (the namespace controller finishes it; the global teardown asks again for any of the run's
+   * namespaces still live, global-setup.ts). Waiting per case cost 5-13 s of every case here.
    */
   deleting: Promise<void>[];
 }
@@ -140,8 +139,7 @@ export const caseFixtures: Fixtures<TestFx, WorkerFx, PlaywrightTestArgs & Playw
     if (abandoned) console.error(`[${kpcProject.name}] removed ${abandoned} capture container(s) the case did not stop (interrupted or timed out)`);
     if (ns && cluster && !keep) {
       const name = ns;
-      // Asked for now (WorkerState.deleting); the global teardown waits for it to be gone and
-      // names any namespace of the run that is not.
+      // Asked for now (WorkerState.deleting); the namespace controller does the rest.
       kpcWorker.deleting.push(
         cluster.kube.requestNamespaceDeletion(name).then(
           () => undefined,
