@@ -7,7 +7,7 @@
  * that file to change the cluster for the next phase), and its views right after.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import type { ProjectSpec } from './projects.ts';
@@ -105,7 +105,7 @@ export default class ResultsReporter implements Reporter {
     return buildResults({
       tests,
       specs: this.specs,
-      runtimes: readRuntimesSync(),
+      runtimes: readRuntimes(),
       startedAt,
       durationMs,
       command: command ?? process.env.KPC_COMMAND ?? process.argv.slice(1).join(' '),
@@ -137,26 +137,16 @@ async function writeViewsOf(results: Results, dir: string): Promise<void> {
   await writeViews(results, dir);
 }
 
-function runtimeFiles(names: string[]): string[] {
-  return names.filter((x) => x.endsWith('.json'));
-}
-
-/** What provisioning wrote per column (run/<project>.json); the tutorial reporter reads it too. */
-export async function readRuntimes(): Promise<ProjectRuntime[]> {
-  const names = await readdir(RUNTIME_DIR).catch(() => [] as string[]);
-  const out: ProjectRuntime[] = [];
-  for (const n of runtimeFiles(names)) {
-    out.push(JSON.parse(await readFile(path.join(RUNTIME_DIR, n), 'utf8')) as ProjectRuntime);
-  }
-  return out;
-}
-
-function readRuntimesSync(): ProjectRuntime[] {
+/**
+ * What provisioning wrote per column (run/<project>.json); the tutorial reporter reads it too.
+ * Synchronous: a phase's results are written from onTestEnd, which Playwright does not await.
+ */
+export function readRuntimes(): ProjectRuntime[] {
   let names: string[] = [];
   try {
     names = readdirSync(RUNTIME_DIR);
   } catch {
     return [];
   }
-  return runtimeFiles(names).map((n) => JSON.parse(readFileSync(path.join(RUNTIME_DIR, n), 'utf8')) as ProjectRuntime);
+  return names.filter((x) => x.endsWith('.json')).map((n) => JSON.parse(readFileSync(path.join(RUNTIME_DIR, n), 'utf8')) as ProjectRuntime);
 }

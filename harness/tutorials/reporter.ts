@@ -50,7 +50,7 @@ export default class TutorialReporter implements Reporter {
 
   async onEnd(): Promise<void> {
     const file = path.join(REPORT_DIR, 'results.json');
-    const runtimes = await readRuntimes();
+    const runtimes = readRuntimes();
     const fresh = buildResults({
       tests: [],
       specs: this.specs,
