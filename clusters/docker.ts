@@ -4,6 +4,7 @@
  * stay with the build steps.
  */
 import { execa } from 'execa';
+import { engineExec, engineSocket } from './docker-engine.ts';
 
 export interface DockerExecResult {
   stdout: string;
@@ -23,10 +24,12 @@ export function refuseDockerExec(reason: string | undefined): void {
   execRefused = reason;
 }
 
-/** `docker exec` with a time-out; a non-zero exit is returned, a time-out throws. */
+/** `docker exec` with a time-out (through the engine's socket when local, docker-engine.ts); a non-zero exit is returned, a time-out throws. */
 export async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<DockerExecResult> {
   if (execRefused !== undefined) throw new Error(`docker exec ${container} refused: ${execRefused} (${cmd.join(' ')})`);
   const start = Date.now();
+  const socket = engineSocket();
+  if (socket) return { ...(await engineExec(socket, container, cmd, timeoutMs)), durationMs: Date.now() - start };
   const r = await execa('docker', ['exec', container, ...cmd], { reject: false, timeout: timeoutMs, stripFinalNewline: false });
   if (r.timedOut) throw new Error(`docker exec ${container} timed out after ${timeoutMs} ms: ${cmd.join(' ')}`);
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? -1, durationMs: Date.now() - start };

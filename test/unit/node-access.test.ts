@@ -115,6 +115,8 @@ test('docker path (unchanged): node commands are docker exec into the node conta
   const { bin, dockerLog } = await fakeTools();
   const oldPath = process.env.PATH;
   process.env.PATH = `${bin}:${oldPath}`;
+  // The CLI route (the engine's socket route is tested in docker-engine.test.ts).
+  process.env.KPC_DOCKER_CLI = '1';
   try {
     const access = new DockerNodeAccess('kpc.local/tools:bookworm');
     const r = await access.shell('kpc-worker', '172.18.0.3').run(['ip', '-o', 'link', 'show'], 5_000);
@@ -122,6 +124,7 @@ test('docker path (unchanged): node commands are docker exec into the node conta
     assert.equal(readFileSync(dockerLog, 'utf8'), 'exec kpc-worker ip -o link show\n');
   } finally {
     process.env.PATH = oldPath;
+    delete process.env.KPC_DOCKER_CLI;
   }
 });
 
