@@ -51,11 +51,15 @@ export async function converge<T>(
   ok: (value: T) => boolean,
   opts: ConvergeOptions,
   series?: AttemptSeries<T>,
+  /** Attempts already made on this path within the budget (counted in the streak, kept as evidence). */
+  prefix: readonly T[] = [],
 ): Promise<{ last: T; attempts: T[]; elapsedMs: number }> {
   const need = opts.consecutive ?? 1;
   const start = Date.now();
-  const attempts: T[] = [];
+  const attempts: T[] = [...prefix];
   let streak = 0;
+  for (const v of prefix) streak = ok(v) ? streak + 1 : 0;
+  streak = Math.min(streak, need - 1);
   let lastError: unknown;
   let pause = opts.intervalMs ?? 500;
   const maxPause = Math.max(pause, opts.maxIntervalMs ?? 1000);

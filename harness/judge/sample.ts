@@ -24,8 +24,14 @@ export interface Sampled<T> {
 /**
  * Runs `attempt` until `ok` holds `consecutive` times in a row (bounded by `timeoutMs`), then
  * `n` more times. A path that never converges gets one more attempt (not n), so what it does
- * after the budget is shown; the path fails its row anyway (aggregateRow). With `series`, the sample is one call of n attempts and the
- * convergence rounds are batched too (converge.ts); the attempts and their order are the same.
+ * after the budget is shown; the path fails its row anyway (aggregateRow).
+ *
+ * With `series`, the first call asks for the streak and the sample at once (consecutive + n
+ * attempts in one exec): a path that is already programmed, as nearly every path is once its
+ * endpoints are ready, costs one exec instead of two. The attempts and their order are those of
+ * one-by-one attempts: the sample is what follows the first streak; when the streak completes
+ * inside the call, the sample starts with what followed it there and is topped up; when it does
+ * not, the call's attempts are convergence attempts and the rounds go on (converge.ts, batched).
  */
 export async function convergeThenSample<T>(
   attempt: () => Promise<T>,
@@ -33,25 +39,47 @@ export async function convergeThenSample<T>(
   opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number; series?: AttemptSeries<T> },
 ): Promise<Sampled<T>> {
   const start = Date.now();
+  const need = opts.consecutive ?? SAMPLING.consecutive;
+  const wanted = opts.n ?? SAMPLING.attempts;
   let convergence: T[] = [];
   let converged = true;
-  try {
-    const r = await converge(attempt, ok, { what: opts.what, timeoutMs: opts.timeoutMs, consecutive: opts.consecutive ?? SAMPLING.consecutive, intervalMs: opts.intervalMs ?? 500 }, opts.series);
-    convergence = r.attempts;
-  } catch (e) {
-    if (!(e instanceof ConvergenceError)) throw e;
-    converged = false;
-    // Attempts came from `attempt`, so they are T.
-    convergence = e.attempts as T[];
+  let sample: T[] = [];
+  let prefix: T[] = [];
+  let done = false;
+  if (opts.series && wanted > 1) {
+    try {
+      const first = await opts.series(need + wanted);
+      if (first.length !== need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
+      let streak = 0;
+      const at = first.findIndex((v) => (streak = ok(v) ? streak + 1 : 0) >= need);
+      if (at >= 0) {
+        convergence = first.slice(0, at + 1);
+        sample = first.slice(at + 1);
+        done = true;
+      } else prefix = first;
+    } catch {
+      // A failed call is a failed round: the rounds below retry within the budget, as converge does.
+    }
+  }
+  if (!done) {
+    try {
+      const r = await converge(attempt, ok, { what: opts.what, timeoutMs: Math.max(0, opts.timeoutMs - (Date.now() - start)), consecutive: need, intervalMs: opts.intervalMs ?? 500 }, opts.series, prefix);
+      convergence = r.attempts;
+    } catch (e) {
+      if (!(e instanceof ConvergenceError)) throw e;
+      converged = false;
+      // Attempts came from `attempt` or `series`, so they are T.
+      convergence = e.attempts as T[];
+    }
   }
   const convergeMs = Date.now() - start;
   // A path that never converged fails its row whatever comes next (aggregateRow): one attempt
   // shows what it does after the budget, instead of n that each wait out their time-out.
-  const n = converged ? (opts.n ?? SAMPLING.attempts) : Math.min(opts.n ?? SAMPLING.attempts, 1);
-  let sample: T[] = [];
+  const n = converged ? wanted - sample.length : Math.min(wanted, 1);
   if (opts.series && n > 1) {
-    sample = await opts.series(n);
-    if (sample.length !== n) throw new Error(`${opts.what}: the sample asked for ${n} attempts and got ${sample.length}`);
+    const more = await opts.series(n);
+    if (more.length !== n) throw new Error(`${opts.what}: the sample asked for ${n} attempts and got ${more.length}`);
+    sample = sample.concat(more);
   } else {
     for (let i = 0; i < n; i++) sample.push(await attempt());
   }

@@ -51,11 +51,62 @@ test('convergeThenSample with a series: the same attempts in the same order as o
   // Identical to the one-by-one test above: a failure inside a round resets the streak.
   assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok']);
   assert.deepEqual(s.sample, ['ok', 'bad', 'ok', 'ok', 'ok']);
-  // Rounds: 2 (refused, ok) -> streak 1, so 1 (refused) -> 2 (ok, ok); then the sample in one call.
-  assert.deepEqual(calls, [2, 1, 2, 5]);
+  // The first call asks for streak + sample (7): the streak completes at its 5th attempt, so
+  // its last two are the sample's first two, and one more call tops the sample up.
+  assert.deepEqual(calls, [7, 3]);
 });
 
-test('convergeThenSample with a series: a programmed path costs two calls; a short series is an error, not a smaller sample', async () => {
+test('convergeThenSample with a series: a first call without a streak is convergence evidence, and its trailing successes count', async () => {
+  const seq = ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'ok', 'ok', 'bad', 'ok', 'ok', 'ok'];
+  let i = 0;
+  const calls: number[] = [];
+  const one = async () => seq[i++] ?? 'ok';
+  const s = await convergeThenSample(
+    async () => {
+      calls.push(1);
+      return one();
+    },
+    (v) => v === 'ok',
+    {
+      what: 'x',
+      timeoutMs: 5_000,
+      n: 5,
+      consecutive: 2,
+      intervalMs: 1,
+      series: async (k) => {
+        calls.push(k);
+        return Promise.all(Array.from({ length: k }, () => one()));
+      },
+    },
+  );
+  assert.equal(s.converged, true);
+  // One by one: six refusals, then ok, ok converge; the sample follows, deviation included.
+  assert.deepEqual(s.convergence, ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'ok', 'ok']);
+  assert.deepEqual(s.sample, ['bad', 'ok', 'ok', 'ok', 'ok']);
+  // 7 (streak of 1 at its end), then 1 more attempt completes the streak, then the sample.
+  assert.deepEqual(calls, [7, 1, 5]);
+});
+
+test('convergeThenSample with a series: a path that never converges keeps every attempt of the budget and gets one more', async () => {
+  const calls: number[] = [];
+  const s = await convergeThenSample(async () => 'refused', (v) => v === 'ok', {
+    what: 'x',
+    timeoutMs: 30,
+    n: 5,
+    consecutive: 2,
+    intervalMs: 5,
+    series: async (k) => {
+      calls.push(k);
+      return Array.from({ length: k }, () => 'refused');
+    },
+  });
+  assert.equal(s.converged, false);
+  assert.equal(calls[0], 7);
+  assert.ok(s.convergence.length >= 9, `the first call's 7 and the rounds after: ${s.convergence.length}`);
+  assert.deepEqual(s.sample, ['refused']);
+});
+
+test('convergeThenSample with a series: a programmed path costs one call; a short series is an error, not a smaller sample', async () => {
   const calls: number[] = [];
   const s = await convergeThenSample(async () => 'ok', (v) => v === 'ok', {
     what: 'x',
@@ -67,8 +118,10 @@ test('convergeThenSample with a series: a programmed path costs two calls; a sho
       return Array.from({ length: k }, () => 'ok');
     },
   });
-  assert.deepEqual(calls, [2, 5]);
+  // Already programmed: streak and sample in one call.
+  assert.deepEqual(calls, [7]);
   assert.equal(s.sample.length, 5);
+  assert.equal(s.convergence.length, 2);
   await assert.rejects(
     convergeThenSample(async () => 'ok', (v) => v === 'ok', { what: 'path p', timeoutMs: 1_000, n: 5, consecutive: 2, series: async (k) => Array.from({ length: Math.min(k, 3) }, () => 'ok') }),
     /path p: the sample asked for 5 attempts and got 3/,
