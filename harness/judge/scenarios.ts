@@ -91,15 +91,18 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
 }
 
 /**
- * The same requests as curlOnce, k of them in one exec, for a path that expects an answer. A UDP
- * path, and a path that expects a refusal or a drop, go one request per exec: a refusal is an
- * ICMP error, which the kernel sends a peer at most six at once and then one a second, and
- * requests in one exec (even 250 ms apart) lost refusals that way on iptables (two runs of
- * service/no-endpoints-rejected, 14/15 and 13/15), where one exec per request never did.
+ * The same requests as curlOnce, k of them in one exec. A UDP path, and a path that expects a
+ * refusal, go one request per exec: a refusal is an ICMP error, which the kernel sends a peer at
+ * most six at once and then one a second, and requests in one exec (even 250 ms apart) lost
+ * refusals that way on iptables (two runs of service/no-endpoints-rejected, 14/15 and 13/15),
+ * where one exec per request never did. A path that expects a drop (or either, `unanswered`)
+ * goes in series: a correct proxy sends it nothing to lose, and a proxy that wrongly refuses it
+ * gets its first refusals through (a streak or a sample with one refusal fails the row).
  */
 function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): AttemptSeries<CurlEvidence> | undefined {
-  if (p.url.startsWith('udp://') || p.expectation.reach !== 'answers') return undefined;
-  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec: TIMEOUTS.curlAttemptSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
+  if (p.url.startsWith('udp://') || p.expectation.reach === 'rejects') return undefined;
+  const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
+  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
 }
 
 /**
