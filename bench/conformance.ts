@@ -20,7 +20,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { measuredCommit } from './commit.ts';
-import { deleteCluster, getCluster } from '../clusters/cluster.ts';
+import { deleteCluster, getCluster, kubeconfigPath } from '../clusters/cluster.ts';
+import { RUN_LABEL } from '../harness/run-id.ts';
+import { Kube } from '../harness/probes/kube.ts';
 import { combinedStatus } from '../harness/run/repeats.ts';
 import type { Results, RunOutcome } from '../reports/model.ts';
 
@@ -39,6 +41,8 @@ const report = path.resolve('out/report/results.json');
 
 interface RunRecord {
   run: number;
+  /** Untimed wait before the run for earlier runs' namespaces to be gone (quietCluster). */
+  quietWaitSeconds?: number;
   wallSeconds: number;
   playwrightSeconds: number;
   totals: Results['totals'];
@@ -73,6 +77,23 @@ function stability(runs: readonly RunRecord[]): Stability {
   };
 }
 
+/**
+ * A warm cluster is a quiet one: a run asks for its namespaces' deletion and does not wait
+ * (global-setup.ts), so back-to-back runs made the next run pay for the last one's deletions
+ * (178 s then 211 s at c404a51). Before each counted run, wait (untimed, recorded) until no
+ * namespace of an earlier run is left.
+ */
+async function quietCluster(name: string): Promise<number> {
+  const t0 = Date.now();
+  const kube = new Kube(kubeconfigPath(name));
+  for (;;) {
+    const left = (await kube.core.listNamespace({ labelSelector: RUN_LABEL })).items.length;
+    if (!left) return Math.round((Date.now() - t0) / 100) / 10;
+    if (Date.now() - t0 > 300_000) throw new Error(`${left} namespace(s) of earlier runs still on ${name} after 5 min`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 async function conformance(mode: string): Promise<{ wall: number; results: Results }> {
   const t0 = Date.now();
   await execa('npm', ['run', 'conformance', '--', '--modes', mode, '--keep-clusters'], { stdio: 'inherit', reject: false });
@@ -95,9 +116,11 @@ async function main(): Promise<void> {
       entry.clusterCreatedSeconds = Math.round(w.wall);
     }
     for (let i = 1; i <= runs; i++) {
+      const quiet = await quietCluster(name);
       const { wall, results } = await conformance(mode);
       entry.runs.push({
         run: i,
+        quietWaitSeconds: quiet,
         wallSeconds: Math.round(wall * 10) / 10,
         playwrightSeconds: Math.round(results.run.durationMs / 100) / 10,
         totals: results.totals,
