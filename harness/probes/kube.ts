@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { TIMEOUTS } from '../timeouts.ts';
@@ -47,8 +49,12 @@ export class Kube {
 
   /**
    * Watches `path` (a list path like /api/v1/namespaces/ns/pods) until `decide` returns a
-   * value other than undefined for the current set of objects. The first events of a watch
-   * without resourceVersion replay the current state, so no separate list is needed.
+   * value other than undefined for the current set of objects. List, then watch from the list's
+   * resourceVersion: `decide` first sees the whole current state (an empty set included) and
+   * then every change. Deciding on the set a watch had replayed when its request was answered
+   * was wrong: the replayed ADDED events come after that, so "every pod gone" held at once
+   * while the pods were still there (connecting-apps/env-vars then read a terminating pod's
+   * environment, an exec that failed). A watch the server closes is resumed by listing again.
    */
   async watchUntil<T>(
     path: string,
@@ -58,11 +64,12 @@ export class Kube {
     what: string,
   ): Promise<T> {
     const objs = new Map<string, KObject>();
+    const keyOf = (o: KObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
     let controller: AbortController | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     try {
       return await new Promise<T>((resolve, reject) => {
-        let settled = false;
         const finish = (fn: () => void) => {
           if (!settled) {
             settled = true;
@@ -73,39 +80,68 @@ export class Kube {
           const state = [...objs.values()].map(summarize).join('; ') || 'no objects';
           finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last seen: ${state})`)));
         }, timeoutMs);
-        const restart = (): void => {
-          this.watcher
-            .watch(
-              path,
-              { ...query, allowWatchBookmarks: false },
-              (phase, obj: KObject) => {
-                const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-                if (phase === 'DELETED') objs.delete(key);
-                else if (phase === 'ADDED' || phase === 'MODIFIED') objs.set(key, obj);
-                const got = decide(objs);
-                if (got !== undefined) finish(() => resolve(got));
-              },
-              (err) => {
-                if (settled) return;
-                // The server closes watches now and then; a closed watch without error is resumed.
-                if (err && !(err instanceof Error && err.name === 'AbortError')) finish(() => reject(err));
-                else restart();
-              },
-            )
-            .then((c) => {
-              controller = c;
-              // An empty set is a state too (e.g. "namespace gone"): decide once the watch is up.
-              const got = decide(objs);
-              if (got !== undefined) finish(() => resolve(got));
-            })
-            .catch((e) => finish(() => reject(e)));
+        const sync = async (): Promise<void> => {
+          const list = await this.rawList(path, query);
+          if (settled) return;
+          objs.clear();
+          for (const o of list.items) objs.set(keyOf(o), o);
+          const got = decide(objs);
+          if (got !== undefined) return finish(() => resolve(got));
+          const c = await this.watcher.watch(
+            path,
+            { ...query, resourceVersion: list.resourceVersion, allowWatchBookmarks: false },
+            (phase, obj: KObject) => {
+              // ERROR (e.g. 410 Gone): the server ends this watch next; the restart lists again.
+              if (phase === 'ERROR') return;
+              if (phase === 'DELETED') objs.delete(keyOf(obj));
+              else if (phase === 'ADDED' || phase === 'MODIFIED') objs.set(keyOf(obj), obj);
+              const v = decide(objs);
+              if (v !== undefined) finish(() => resolve(v));
+            },
+            (err) => {
+              if (settled) return;
+              // The server closes watches now and then; a closed watch without error is resumed.
+              if (err && !(err instanceof Error && err.name === 'AbortError')) finish(() => reject(err));
+              else sync().catch((e: unknown) => finish(() => reject(e)));
+            },
+          );
+          controller = c;
+          if (settled) c.abort();
         };
-        restart();
+        sync().catch((e: unknown) => finish(() => reject(e)));
       });
     } finally {
+      settled = true;
       if (timer) clearTimeout(timer);
       controller?.abort();
     }
+  }
+
+  /** A list path's objects exactly as the API serves them (raw JSON, as a watch delivers them) and the list's resourceVersion. */
+  private async rawList(path: string, query: Record<string, string>): Promise<{ items: KObject[]; resourceVersion: string }> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    const url = new URL(cluster.server + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = (url.protocol === 'http:' ? http : https).request(url, { ...opts, method: 'GET', headers: { ...(opts.headers ?? {}), Accept: 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 300) reject(new Error(`GET ${url.pathname}${url.search}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+          else resolve(text);
+        });
+      });
+      req.on('error', reject);
+      req.setTimeout(30_000, () => req.destroy(new Error(`GET ${url.pathname}: no answer within 30 s`)));
+      req.end();
+    });
+    const list = JSON.parse(body) as { items?: KObject[]; metadata?: { resourceVersion?: string } };
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   /** Runs a command in a pod's container and collects its output and exit code. */
