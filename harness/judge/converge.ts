@@ -36,7 +36,16 @@ export interface ConvergeOptions {
  * path costs the machine is mostly the exec, not the request. Same values, same order, as k
  * calls of the single attempt.
  */
-export type AttemptSeries<T> = (k: number) => Promise<T[]>;
+export type AttemptSeries<T> = (k: number, opts?: SeriesOptions) => Promise<T[]>;
+
+export interface SeriesOptions {
+  /**
+   * The series may end early (fewer than k attempts) when one of its first `stopWithin` attempts
+   * is plainly not the expected outcome (e.g. a time-out where an answer is expected): the
+   * caller then treats what came as convergence attempts.
+   */
+  stopWithin?: number;
+}
 
 /**
  * Runs `attempt` until it returns a value `ok` accepts `consecutive` times in a row, within

@@ -27,8 +27,9 @@ export interface Sampled<T> {
  * after the budget is shown; the path fails its row anyway (aggregateRow).
  *
  * With `series`, the first call asks for the streak and the sample at once (consecutive + n
- * attempts in one exec): a path that is already programmed, as nearly every path is once its
- * endpoints are ready, costs one exec instead of two. The attempts and their order are those of
+ * attempts in one exec; it may stop after the first attempts when they are plainly off): a path
+ * that is already programmed, as nearly every path is once its endpoints are ready, costs one
+ * exec instead of two. The attempts and their order are those of
  * one-by-one attempts: the sample is what follows the first streak; when the streak completes
  * inside the call, the sample starts with what followed it there and is topped up; when it does
  * not, the call's attempts are convergence attempts and the rounds go on (converge.ts, batched).
@@ -48,10 +49,15 @@ export async function convergeThenSample<T>(
   let done = false;
   if (opts.series && wanted > 1) {
     try {
-      const first = await opts.series(need + wanted);
-      if (first.length !== need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
+      // May stop after fewer when one of the first `need` attempts is plainly off (a time-out
+      // where an answer is expected): a path not yet programmed, or a broken one under a fault,
+      // does not wait out seven time-outs before the rounds begin.
+      const first = await opts.series(need + wanted, { stopWithin: need });
+      if (!first.length || first.length > need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
       let streak = 0;
       const at = first.findIndex((v) => (streak = ok(v) ? streak + 1 : 0) >= need);
+      // Stopping early happens only before a streak: a short call with a streak lost attempts.
+      if (at >= 0 && first.length !== need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
       if (at >= 0) {
         convergence = first.slice(0, at + 1);
         sample = first.slice(at + 1);

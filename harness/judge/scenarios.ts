@@ -15,7 +15,7 @@ import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
 import type { Runner } from '../probes/runners.ts';
-import { describeExpectation, reachMatches, type Expectation } from './expectations.ts';
+import { describeExpectation, reachMatches, type Expectation, type Reach } from './expectations.ts';
 import { judge, reachOf, synSourceAtEndpoint } from './judge.ts';
 import { aggregateRow, convergeThenSample, type JudgedAttempt, type RowAttempts, type Sampled } from './sample.ts';
 import type { AttemptSeries } from './converge.ts';
@@ -102,8 +102,12 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
 function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): AttemptSeries<CurlEvidence> | undefined {
   if (p.url.startsWith('udp://') || p.expectation.reach === 'rejects') return undefined;
   const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
-  return (k) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) });
+  const exits = EXPECTED_EXITS[p.expectation.reach] ?? [0];
+  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}) });
 }
+
+/** curl's exit codes of each expected outcome: 0 an answer, 28 a time-out, 7 a refusal. */
+const EXPECTED_EXITS: Record<Reach, readonly number[]> = { answers: [0], drops: [28], rejects: [7], unanswered: [7, 28] };
 
 /**
  * Converges on the declared outcome (a node not yet programmed refuses or times out), then

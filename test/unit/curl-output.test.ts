@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { tempDir } from './tmp.ts';
 import { curlSeries, curlSeriesScript, parseCurlOutput, parseCurlSeries } from '../../harness/probes/curl.ts';
 import type { Runner } from '../../harness/probes/runners.ts';
 
@@ -73,4 +76,36 @@ test('curlSeriesScript quotes every argument for sh', () => {
 test('curlSeries: fewer attempts than asked is an error naming the runner (never a smaller sample)', async () => {
   const runner: Runner = { label: 'pod c', ip: '10.0.0.1', run: async () => ({ exitCode: 137, stdout: fixture('series-node.txt').split('__KPC_ATTEMPT_BEGIN__').slice(0, 2).join('__KPC_ATTEMPT_BEGIN__'), stderr: 'killed', durationMs: 1 }) } as Runner;
   await assert.rejects(curlSeries(runner, 'http://x/', 2), /pod c: a series of 2 requests to http:\/\/x\/ returned 1 \(exit 137, stderr: killed\)/);
+});
+
+/** A runner that runs the command in this host's sh, with a fake curl whose exit codes come from `codes` in turn. */
+function shRunner(codes: number[]): Runner {
+  const dir = tempDir('kpc-curlseq-');
+  writeFileSync(path.join(dir, 'codes'), codes.join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'curl'),
+    ['#!/bin/sh', `n=$(cat ${dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${dir}/n`, `rc=$(sed -n "\${n}p" ${dir}/codes)`, '[ "$rc" = 0 ] && printf "hi\\n__KPC_CURL__200|10.0.0.1|40000|10.96.0.1|80"', 'exit "$rc"', ''].join('\n'),
+  );
+  chmodSync(path.join(dir, 'curl'), 0o755);
+  return {
+    label: 'sh',
+    ip: '10.0.0.1',
+    run: async (cmd) => {
+      const r = await execa(cmd[0] ?? '', cmd.slice(1), { reject: false, env: { PATH: `${dir}:${process.env.PATH}` }, stripFinalNewline: false });
+      return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1, durationMs: 1 };
+    },
+  };
+}
+
+test('curlSeries with stopUnless: a first attempt of the wrong kind ends the series there (run in sh with a fake curl)', async () => {
+  const stop = { within: 2, exits: [0] };
+  assert.deepEqual((await curlSeries(shRunner([28, 0, 0, 0]), 'http://x/', 4, { stopUnless: stop })).map((a) => a.exitCode), [28]);
+  assert.deepEqual((await curlSeries(shRunner([0, 7, 0, 0]), 'http://x/', 4, { stopUnless: stop })).map((a) => a.exitCode), [0, 7]);
+  // Past `within`, nothing stops it: the sample keeps every attempt, deviations included.
+  assert.deepEqual((await curlSeries(shRunner([0, 0, 28, 7]), 'http://x/', 4, { stopUnless: stop })).map((a) => a.exitCode), [0, 0, 28, 7]);
+  assert.deepEqual((await curlSeries(shRunner([28, 28, 0]), 'http://x/', 3, { stopUnless: { within: 2, exits: [7, 28] } })).map((a) => a.exitCode), [28, 28, 0]);
+  // Without stopUnless, the same codes run to the end.
+  assert.deepEqual((await curlSeries(shRunner([28, 0, 0]), 'http://x/', 3)).map((a) => a.exitCode), [28, 0, 0]);
+  const a = (await curlSeries(shRunner([0]), 'http://x/', 1))[0];
+  assert.deepEqual([a?.body, a?.httpCode, a?.localPort], ['hi', 200, 40000]);
 });

@@ -241,3 +241,32 @@ test('converge: the pause doubles after every round that did not converge, up to
   assert.ok((gaps[0] as number) < (gaps[2] as number) && (gaps[2] as number) >= 70, `gaps grow to the cap: ${gaps.join(', ')}`);
   assert.ok(gaps.every((g) => g < 160), `no gap beyond the cap (with timer slack): ${gaps.join(', ')}`);
 });
+
+test('convergeThenSample with a series: a first call that stops early (a time-out where an answer is due) is convergence evidence only', async () => {
+  const seq = ['timeout', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+  let i = 0;
+  const calls: string[] = [];
+  const s = await convergeThenSample(async () => seq[i++] ?? 'ok', (v) => v === 'ok', {
+    what: 'x',
+    timeoutMs: 5_000,
+    n: 5,
+    consecutive: 2,
+    intervalMs: 1,
+    series: async (k, o) => {
+      calls.push(`${k}${o?.stopWithin ? ` stop within ${o.stopWithin}` : ''}`);
+      const out: string[] = [];
+      for (let j = 0; j < k; j++) {
+        const v = seq[i++] ?? 'ok';
+        out.push(v);
+        // as curlSeries with stopUnless does: an off attempt among the first `stopWithin` ends it
+        if (o?.stopWithin && j < o.stopWithin && v !== 'ok') break;
+      }
+      return out;
+    },
+  });
+  assert.equal(s.converged, true);
+  assert.deepEqual(s.convergence, ['timeout', 'ok', 'ok']);
+  assert.deepEqual(s.sample, ['ok', 'ok', 'ok', 'ok', 'ok']);
+  // 7 asked, 1 came (stopped); then a round of 2 converges; then the sample.
+  assert.deepEqual(calls, ['7 stop within 2', '2', '5']);
+});
