@@ -99,11 +99,11 @@ function curlOnce(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
  * goes in series: a correct proxy sends it nothing to lose, and a proxy that wrongly refuses it
  * gets its first refusals through (a streak or a sample with one refusal fails the row).
  */
-function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>): AttemptSeries<CurlEvidence> | undefined {
+function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs'>, earlyStop: boolean): AttemptSeries<CurlEvidence> | undefined {
   if (p.url.startsWith('udp://') || p.expectation.reach === 'rejects') return undefined;
   const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
   const exits = EXPECTED_EXITS[p.expectation.reach] ?? [0];
-  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}) });
+  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(earlyStop && o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}) });
 }
 
 /** curl's exit codes of each expected outcome: 0 an answer, 28 a time-out, 7 a refusal. */
@@ -114,7 +114,9 @@ const EXPECTED_EXITS: Record<Reach, readonly number[]> = { answers: [0], drops: 
  * takes the sample that is judged. For cases that judge curl results themselves.
  */
 export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArgs' | 'converge'> & { converged?: (c: CurlEvidence) => boolean }, n: number = SAMPLING.attempts): Promise<Sampled<CurlEvidence>> {
-  const series = curlMany(p);
+  // Early stop reads curl's exit code as the reach's outcome; a path with its own convergence
+  // test (e.g. a TLS error expected: exit 60) runs its first call whole.
+  const series = curlMany(p, !p.converge?.until && !p.converged);
   return convergeThenSample(curlOnce(p), p.converge?.until ?? p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
