@@ -134,7 +134,7 @@ export async function requestSpread(from: Runner, url: string, n: number): Promi
   const parsed = parseSpread(r.stdout);
   if (!loopEnded(r.stdout, n)) {
     const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;
-    throw new Error(`the request loop from ${from.label} to ${url} returned ${seen} of ${n} result lines and no end line (exit ${r.exitCode}): its output was lost on the way back, so those requests cannot be judged`);
+    throw new Error(`the request loop from ${from.label} to ${url} returned ${seen} of ${n} result lines and no end line (exit ${r.exitCode}): its output was lost on the way back, so those requests cannot be judged${r.incomplete ? ` (${r.incomplete})` : ''}`);
   }
   return { from: from.label, url, sent: n, ...parsed, durationMs: Date.now() - start, raw: r.stdout + (r.stderr ? `\nstderr: ${r.stderr}` : ''), convergence };
 }

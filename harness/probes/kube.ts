@@ -11,6 +11,8 @@ export interface ExecResult {
   stderr: string;
   exitCode: number;
   durationMs: number;
+  /** Set when the output may be cut short (the reason). */
+  incomplete?: string;
 }
 
 const FIELD_MANAGER = 'kpc-conformance';
@@ -153,6 +155,7 @@ export class Kube {
     out.on('data', (c: Buffer) => chunks.push(c));
     err.on('data', (c: Buffer) => errChunks.push(c));
     const start = Date.now();
+    let closedByGrace = false;
     const status = await new Promise<k8s.V1Status>((resolve, reject) => {
       // The exit status can arrive before the last output frames (a request loop once lost its
       // last line this way): it is taken when the socket closes, which comes after every frame,
@@ -168,7 +171,10 @@ export class Kube {
       this.execer
         .exec(ns, pod, container, command, out, err, null, false, (s) => {
           got = s;
-          grace = setTimeout(() => settle(() => resolve(s)), TIMEOUTS.execCloseGrace);
+          grace = setTimeout(() => {
+            closedByGrace = true;
+            settle(() => resolve(s));
+          }, TIMEOUTS.execCloseGrace);
         })
         .then((ws) => {
           ws.on('error', (e: Error) => settle(() => reject(e)));
@@ -185,6 +191,7 @@ export class Kube {
       stderr: Buffer.concat(errChunks).toString('utf8'),
       exitCode: exitCodeOf(status),
       durationMs: Date.now() - start,
+      ...(closedByGrace ? { incomplete: `the exec's stream did not close within ${TIMEOUTS.execCloseGrace} ms of its exit status; output after that is lost` } : {}),
     };
   }
 
