@@ -82,6 +82,15 @@ export const CONSECUTIVE_SUCCESSES = 3;
  */
 export const SAMPLING = {
   consecutive: 2,
+  /**
+   * Between the convergence streak and the sample: kube-proxy coalesces changes for its
+   * minSyncPeriod (1 s by default), so a Service answering may still have only some of its
+   * ready endpoints programmed. With the streak and the sample in one exec (no exec round trip
+   * between them) a warm, fast run at 3cad3e4 sampled 15 requests in 0.7 s right after the
+   * endpoints were ready, all on one of two endpoints: "every endpoint answers" failed on a
+   * correct proxy. Attempts are not judged until this long after the streak.
+   */
+  settleMs: 1_000,
   attempts: samplesFromEnv(process.env.KPC_SAMPLES),
   concurrency: 4,
 } as const;

@@ -62,7 +62,7 @@ export async function affinityRows(ctx: CaseContext, paths: readonly AffinityPat
   const sampled = await ctx.step(`${paths.length} path(s): converge, then ${n} requests each, all judged against the path's one endpoint`, () =>
     pool(paths, SAMPLING.concurrency, async (p) => ({
       p,
-      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n, series: (k, o) => curlSeries(p.from, p.url, k, o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits: [0] } } : {}) }),
+      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n, series: (k, o) => curlSeries(p.from, p.url, k, { ...(o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits: [0] } } : {}), ...(o?.pauseOnce ? { pauseOnce: o.pauseOnce } : {}) }) }),
     })),
   );
   const rows = new Map<string, { path: string; converged: boolean; attempts: JudgedAttempt[] }[]>();

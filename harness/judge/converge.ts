@@ -45,6 +45,8 @@ export interface SeriesOptions {
    * caller then treats what came as convergence attempts.
    */
   stopWithin?: number;
+  /** Sleep this long after attempt number `after` (1-based): the settle between the streak and the sample. */
+  pauseOnce?: { after: number; ms: number };
 }
 
 /**

@@ -4,6 +4,7 @@
  * the sample is judged. A row's verdict is a count over those attempts ("5/5 ..."); any
  * deviation after convergence fails the row. Pure aggregation lives here (unit-tested).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Check } from '../../reports/model.ts';
 import { SAMPLING } from '../timeouts.ts';
 import { converge, ConvergenceError, type AttemptSeries } from './converge.ts';
@@ -37,10 +38,11 @@ export interface Sampled<T> {
 export async function convergeThenSample<T>(
   attempt: () => Promise<T>,
   ok: (value: T) => boolean,
-  opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number; series?: AttemptSeries<T> },
+  opts: { what: string; timeoutMs: number; n?: number; consecutive?: number; intervalMs?: number; series?: AttemptSeries<T>; settleMs?: number },
 ): Promise<Sampled<T>> {
   const start = Date.now();
   const need = opts.consecutive ?? SAMPLING.consecutive;
+  const settle = opts.settleMs ?? SAMPLING.settleMs;
   const wanted = opts.n ?? SAMPLING.attempts;
   let convergence: T[] = [];
   let converged = true;
@@ -52,16 +54,23 @@ export async function convergeThenSample<T>(
       // May stop after fewer when one of the first `need` attempts is plainly off (a time-out
       // where an answer is expected): a path not yet programmed, or a broken one under a fault,
       // does not wait out seven time-outs before the rounds begin.
-      const first = await opts.series(need + wanted, { stopWithin: need });
+      const first = await opts.series(need + wanted, { stopWithin: need, pauseOnce: { after: need, ms: settle } });
       if (!first.length || first.length > need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
       let streak = 0;
       const at = first.findIndex((v) => (streak = ok(v) ? streak + 1 : 0) >= need);
       // Stopping early happens only before a streak: a short call with a streak lost attempts.
       if (at >= 0 && first.length !== need + wanted) throw new Error(`${opts.what}: a series of ${need + wanted} attempts returned ${first.length}`);
-      if (at >= 0) {
+      if (at === need - 1) {
+        // The streak came first: the call paused `settle` after it, so the rest is the sample.
         convergence = first.slice(0, at + 1);
         sample = first.slice(at + 1);
         done = true;
+      } else if (at >= 0) {
+        // The streak completed later, with no pause after it: what followed is convergence
+        // evidence, and the sample is taken whole after the settle.
+        convergence = first;
+        done = true;
+        await delay(settle);
       } else prefix = first;
     } catch {
       // A failed call is a failed round: the rounds below retry within the budget, as converge does.
@@ -71,6 +80,7 @@ export async function convergeThenSample<T>(
     try {
       const r = await converge(attempt, ok, { what: opts.what, timeoutMs: Math.max(0, opts.timeoutMs - (Date.now() - start)), consecutive: need, intervalMs: opts.intervalMs ?? 500 }, opts.series, prefix);
       convergence = r.attempts;
+      await delay(settle);
     } catch (e) {
       if (!(e instanceof ConvergenceError)) throw e;
       converged = false;

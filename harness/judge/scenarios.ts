@@ -103,7 +103,7 @@ function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
   if (p.url.startsWith('udp://') || p.expectation.reach === 'rejects') return undefined;
   const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
   const exits = EXPECTED_EXITS[p.expectation.reach] ?? [0];
-  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(earlyStop && o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}) });
+  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(earlyStop && o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}), ...(o?.pauseOnce ? { pauseOnce: o.pauseOnce } : {}) });
 }
 
 /** curl's exit codes of each expected outcome: 0 an answer, 28 a time-out, 7 a refusal. */

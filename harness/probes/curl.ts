@@ -36,6 +36,8 @@ export interface CurlOptions {
    * code not in `exits` (a path not yet programmed: why wait out the rest of its time-outs).
    */
   stopUnless?: StopUnless;
+  /** curlSeries only: sleep this long after request number `after` (1-based), once. */
+  pauseOnce?: { after: number; ms: number };
 }
 
 export interface StopUnless {
@@ -100,7 +102,7 @@ function shellQuote(a: string): string {
  * With `stop`, a request among the first `stop.within` whose exit code is not in `stop.exits`
  * ends the series, with a line saying so.
  */
-export function curlSeriesScript(url: string, k: number, maxTime: number, args: readonly string[] = [], pauseMs = 0, stop?: StopUnless): string {
+export function curlSeriesScript(url: string, k: number, maxTime: number, args: readonly string[] = [], pauseMs = 0, stop?: StopUnless, pauseOnce?: { after: number; ms: number }): string {
   const cmd = curlCommand(url, maxTime, args).map(shellQuote).join(' ');
   const pause = Math.max(0, Math.round(pauseMs)) / 1000;
   const exits = stop?.exits.filter((e) => Number.isInteger(e) && e >= 0).join('|');
@@ -114,6 +116,7 @@ export function curlSeriesScript(url: string, k: number, maxTime: number, args: 
     `  e=$(${cmd} 2>&1 >&3); rc=$?`,
     `  printf '\\n%s%s %s %s\\n' '${END}' "$rc" "$(date +%s%N)" "$(printf '%s' "$e" | tr '\\n' ' ')"`,
     ...(stop && exits ? [`  if [ "$i" -le ${Math.floor(stop.within)} ]; then case "$rc" in ${exits}) ;; *) echo '${STOPPED}'; break;; esac; fi`] : []),
+    ...(pauseOnce && pauseOnce.ms > 0 ? [`  if [ "$i" -eq ${Math.floor(pauseOnce.after)} ] && [ "$i" -lt ${k} ]; then sleep ${Math.round(pauseOnce.ms) / 1000}; fi`] : []),
     'done',
   ].join('\n');
 }
@@ -159,7 +162,8 @@ export async function curlSeries(from: Runner, url: string, k: number, opts: Cur
   const args = opts.args ?? [];
   const t0 = Date.now();
   const pauseMs = opts.pauseMs ?? 0;
-  const r = await from.run(['sh', '-c', curlSeriesScript(url, k, maxTime, args, pauseMs, opts.stopUnless)], (k * (maxTime + 2 + pauseMs / 1000) + 10) * 1000);
+  const once = opts.pauseOnce?.ms ?? 0;
+  const r = await from.run(['sh', '-c', curlSeriesScript(url, k, maxTime, args, pauseMs, opts.stopUnless, opts.pauseOnce)], (k * (maxTime + 2 + pauseMs / 1000) + once / 1000 + 10) * 1000);
   const got = parseCurlSeries(r.stdout, { from: from.label, fromIp: from.ip, url, args }, t0, Date.now());
   // Stopped early on purpose: the attempts up to the one that stopped it, none missing.
   const stopped = opts.stopUnless !== undefined && r.stdout.includes(`\n${STOPPED}\n`) && got.length >= 1 && got.length <= opts.stopUnless.within;

@@ -109,3 +109,12 @@ test('curlSeries with stopUnless: a first attempt of the wrong kind ends the ser
   const a = (await curlSeries(shRunner([0]), 'http://x/', 1))[0];
   assert.deepEqual([a?.body, a?.httpCode, a?.localPort], ['hi', 200, 40000]);
 });
+
+test('curlSeries with pauseOnce: one sleep after the streak, before the sample (run in sh)', async () => {
+  assert.match(curlSeriesScript('http://x/', 7, 5, [], 0, undefined, { after: 2, ms: 1000 }), /if \[ "\$i" -eq 2 \] && \[ "\$i" -lt 7 \]; then sleep 1; fi/);
+  const got = await curlSeries(shRunner([0, 0, 0]), 'http://x/', 3, { pauseOnce: { after: 1, ms: 300 } });
+  assert.equal(got.length, 3);
+  const [a, b, c] = got;
+  assert.ok((b?.startedAt ?? 0) - (a?.endedAt ?? 0) >= 250, `paused after the first: ${(b?.startedAt ?? 0) - (a?.endedAt ?? 0)} ms`);
+  assert.ok((c?.startedAt ?? 0) - (b?.endedAt ?? 0) < 250, 'and only once');
+});

@@ -16,7 +16,7 @@ const attempt = (verdict: Check['verdict'], echo: string, servedBy?: string, not
 test('convergeThenSample: waits for consecutive successes, then judges a fixed sample that may deviate', async () => {
   const seq = ['refused', 'ok', 'refused', 'ok', 'ok', 'ok', 'bad', 'ok', 'ok', 'ok'];
   let i = 0;
-  const s = await convergeThenSample(async () => seq[i++] ?? 'ok', (v) => v === 'ok', { what: 'x', timeoutMs: 5_000, n: 5, consecutive: 2, intervalMs: 1 });
+  const s = await convergeThenSample(async () => seq[i++] ?? 'ok', (v) => v === 'ok', { what: 'x', timeoutMs: 5_000, n: 5, consecutive: 2, intervalMs: 1, settleMs: 0 });
   assert.equal(s.converged, true);
   assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok']);
   // the deviation after convergence is in the sample, not hidden by a retry
@@ -34,26 +34,31 @@ test('convergeThenSample: a path that never converges gets one attempt after the
   assert.ok(s.convergence.every((v) => v === 'refused'));
 });
 
-test('convergeThenSample with a series: the same attempts in the same order as one by one, in fewer calls', async () => {
+test('convergeThenSample with a series: a streak completed late in the first call is followed by the settle, then the whole sample', async () => {
   const seq = ['refused', 'ok', 'refused', 'ok', 'ok', 'ok', 'bad', 'ok', 'ok', 'ok'];
   let i = 0;
-  const calls: number[] = [];
+  const calls: string[] = [];
   const one = async () => seq[i++] ?? 'ok';
-  const series = async (k: number) => {
-    calls.push(k);
-    return Promise.all(Array.from({ length: k }, () => one()));
-  };
-  const s = await convergeThenSample(async () => {
-    calls.push(1);
-    return one();
-  }, (v) => v === 'ok', { what: 'x', timeoutMs: 5_000, n: 5, consecutive: 2, intervalMs: 1, series });
+  const t0 = Date.now();
+  const s = await convergeThenSample(one, (v) => v === 'ok', {
+    what: 'x',
+    timeoutMs: 5_000,
+    n: 5,
+    consecutive: 2,
+    intervalMs: 1,
+    settleMs: 150,
+    series: async (k, o) => {
+      calls.push(`${k}${o?.pauseOnce ? ` pause ${o.pauseOnce.ms} ms after ${o.pauseOnce.after}` : ''}`);
+      return Promise.all(Array.from({ length: k }, () => one()));
+    },
+  });
   assert.equal(s.converged, true);
-  // Identical to the one-by-one test above: a failure inside a round resets the streak.
-  assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok']);
-  assert.deepEqual(s.sample, ['ok', 'bad', 'ok', 'ok', 'ok']);
-  // The first call asks for streak + sample (7): the streak completes at its 5th attempt, so
-  // its last two are the sample's first two, and one more call tops the sample up.
-  assert.deepEqual(calls, [7, 3]);
+  // The streak completed at the 5th attempt, so the call's pause (after the 2nd) did not follow
+  // it: 'ok' and 'bad' came within the settle and stay as convergence evidence, not judged.
+  assert.deepEqual(s.convergence, ['refused', 'ok', 'refused', 'ok', 'ok', 'ok', 'bad']);
+  assert.deepEqual(s.sample, ['ok', 'ok', 'ok', 'ok', 'ok']);
+  assert.deepEqual(calls, ['7 pause 150 ms after 2', '5']);
+  assert.ok(Date.now() - t0 >= 140, 'the sample waited for the settle');
 });
 
 test('convergeThenSample with a series: a first call without a streak is convergence evidence, and its trailing successes count', async () => {
