@@ -22,6 +22,14 @@ export const TIMEOUTS = {
    * a close that comes costs nothing more, so the grace is long.
    */
   execCloseGrace: 10_000,
+  /**
+   * Between two attempts of a path that expects a refusal: the kernel sends an ICMP error to a
+   * peer at most six at once, then one a second, and a path makes seven attempts (streak and
+   * sample) to one client that other cases' paths share. One exec per attempt spaced them
+   * enough while an exec was slow; on a quieter machine at 7fb3d4a,
+   * service/no-endpoints-rejected saw 14/15 refusals on the correct kube-proxy.
+   */
+  refusalSpacingMs: 1_000,
   /** One curl attempt (connect + transfer), passed as curl --max-time. */
   curlAttemptSec: 5,
   /**

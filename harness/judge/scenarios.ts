@@ -109,6 +109,17 @@ function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
 /** curl's exit codes of each expected outcome: 0 an answer, 28 a time-out, 7 a refusal. */
 const EXPECTED_EXITS: Record<Reach, readonly number[]> = { answers: [0], drops: [28], rejects: [7], unanswered: [7, 28] };
 
+/** `attempt`, its calls started at least `gapMs` apart. */
+export function paced<T>(attempt: () => Promise<T>, gapMs: number): () => Promise<T> {
+  let last = 0;
+  return async () => {
+    const wait = last + gapMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    last = Date.now();
+    return attempt();
+  };
+}
+
 /**
  * Converges on the declared outcome (a node not yet programmed refuses or times out), then
  * takes the sample that is judged. For cases that judge curl results themselves.
@@ -117,7 +128,8 @@ export function sampleProbe(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' 
   // Early stop reads curl's exit code as the reach's outcome; a path with its own convergence
   // test (e.g. a TLS error expected: exit 60) runs its first call whole.
   const series = curlMany(p, !p.converge?.until && !p.converged);
-  return convergeThenSample(curlOnce(p), p.converge?.until ?? p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
+  const once = p.expectation.reach === 'rejects' ? paced(curlOnce(p), TIMEOUTS.refusalSpacingMs) : curlOnce(p);
+  return convergeThenSample(once, p.converge?.until ?? p.converged ?? ((c) => reachMatches(p.expectation.reach, reachOf(c))), {
     what: `${p.from.label} -> ${p.url} ${p.expectation.reach}`,
     timeoutMs: TIMEOUTS.serviceProgrammed,
     n,

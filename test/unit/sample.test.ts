@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Check, PacketRow } from '../../reports/model.ts';
 import { aggregateRow, convergeThenSample, tally, type JudgedAttempt } from '../../harness/judge/sample.ts';
-import { pool, wireSource } from '../../harness/judge/scenarios.ts';
+import { paced, pool, wireSource } from '../../harness/judge/scenarios.ts';
 import type { CurlEvidence } from '../../harness/probes/curl.ts';
 import type { EchoReply } from '../../harness/probes/echo.ts';
 import { converge, ConvergenceError, mustConverge } from '../../harness/judge/converge.ts';
@@ -274,4 +274,14 @@ test('convergeThenSample with a series: a first call that stops early (a time-ou
   assert.deepEqual(s.sample, ['ok', 'ok', 'ok', 'ok', 'ok']);
   // 7 asked, 1 came (stopped); then a round of 2 converges; then the sample.
   assert.deepEqual(calls, ['7 stop within 2', '2', '5']);
+});
+
+test('paced: calls start at least the gap apart (refusal paths: the kernel rate-limits ICMP errors per peer)', async () => {
+  const starts: number[] = [];
+  const p = paced(async () => starts.push(Date.now()), 120);
+  await p();
+  await p();
+  await p();
+  assert.equal(starts.length, 3);
+  assert.ok((starts[1] ?? 0) - (starts[0] ?? 0) >= 110 && (starts[2] ?? 0) - (starts[1] ?? 0) >= 110, `gaps: ${starts.map((t) => t - (starts[0] ?? 0)).join(', ')}`);
 });
