@@ -22,6 +22,9 @@ export interface ReplacementTimeline {
   newReadyAt: number;
   /** The new endpoint must answer the stream within this long of newReadyAt. */
   boundMs: number;
+  /** How long the client waits for each reply: a datagram whose wait had not ended when the
+   * deletion was sent straddles it (the old pod may be killed before it answers). */
+  replyWindowMs: number;
 }
 
 export interface StreamVerdict {
@@ -41,7 +44,10 @@ function who(c: CurlEvidence): string {
 }
 
 /**
- * Before the deletion, every datagram after the first answer must be answered by the old pod.
+ * Before the deletion, every datagram after the first answer must be answered by the old pod;
+ * only datagrams whose reply window closed before the deletion was sent count as before it
+ * (one sent just before may meet an old pod already being killed: it belongs to the switch-over,
+ * recorded in the stream but judged in neither row).
  * After it: the first answer from the new pod must come within `boundMs` of it turning ready
  * (attempts up to then are the switch-over, recorded but not judged one by one); from then on
  * every datagram must be answered by the new pod. No answer from the new pod within the bound
@@ -50,7 +56,7 @@ function who(c: CurlEvidence): string {
 export function judgeReplacementStream(path: string, stream: readonly CurlEvidence[], t: ReplacementTimeline): StreamVerdict {
   const expectedBefore = `every datagram answered by ${t.oldPod}`;
   const expectedAfter = `answered by the new endpoint within ${t.boundMs / 1000} s of it turning ready, then every datagram answered by it`;
-  const pre = stream.filter((c) => c.startedAt < t.deletedAt);
+  const pre = stream.filter((c) => c.startedAt + t.replyWindowMs <= t.deletedAt);
   const firstAnswer = pre.findIndex((c) => servedBy(c) !== undefined);
   const before = (firstAnswer < 0 ? pre : pre.slice(firstAnswer)).map((c): JudgedAttempt => {
     const s = servedBy(c);

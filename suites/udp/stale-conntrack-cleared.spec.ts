@@ -63,7 +63,7 @@ defineCase({
       }, 'a new ready endpoint of udp-replaced', TIMEOUTS.workloadReady),
     );
     const stream = await ctx.step(`the stream from source port ${SOURCE_PORT} ends (${STREAM.maxSec} s)`, () => streaming);
-    const t = { oldPod: oldPod.name, newPod: fresh.pod, deletedAt, newReadyAt: fresh.at, boundMs: TIMEOUTS.udpStaleEntryCleared };
+    const t = { oldPod: oldPod.name, newPod: fresh.pod, deletedAt, newReadyAt: fresh.at, boundMs: TIMEOUTS.udpStaleEntryCleared, replyWindowMs: STREAM.timeoutSec * 1000 };
     const v = judgeReplacementStream(path, stream, t);
     const rel = (ms: number) => `+${((ms - streamStarted) / 1000).toFixed(1)} s`;
     const timeline = [`stream started ${rel(streamStarted)}`, `${oldPod.name} deleted ${rel(deletedAt)}`, `${fresh.pod} ready in the EndpointSlice ${rel(fresh.at)}`, v.switchMs !== undefined ? `first answer from ${fresh.pod} ${rel(fresh.at + v.switchMs)} (${(v.switchMs / 1000).toFixed(1)} s after it turned ready)` : `no answer from ${fresh.pod}`].join('\n');

@@ -73,7 +73,7 @@ function stream(spec: [number, 'old' | 'new' | 'timeout' | 'refused'][]): CurlEv
     return udpEvidence(runner, 'udp://10.96.0.20:53', { at, status, ...(body ? { reply: body } : {}) }, at, at + 100, '');
   });
 }
-const T = { oldPod: 'udp-old', newPod: 'udp-new', deletedAt: 3_000, newReadyAt: 6_000, boundMs: 10_000 };
+const T = { oldPod: 'udp-old', newPod: 'udp-new', deletedAt: 3_000, newReadyAt: 6_000, boundMs: 10_000, replyWindowMs: 500 };
 
 test('judgeReplacementStream: a stream that switches to the new endpoint within the bound passes', () => {
   const s = stream([[0, 'timeout'], [1000, 'old'], [2000, 'old'], [3500, 'refused'], [5000, 'refused'], [7000, 'new'], [8000, 'new'], [20_000, 'new']]);
@@ -101,4 +101,11 @@ test('judgeReplacementStream: a late switch, or a loss after it, is a mismatch; 
   assert.deepEqual(lossy.after.map((a) => a.check.verdict), ['ok', 'mismatch', 'ok']);
   const short = judgeReplacementStream('p', stream([[1000, 'old'], [4000, 'timeout'], [6000, 'timeout']]), T);
   assert.match(short.inconclusive ?? '', /ended .* before the bound/);
+});
+
+test('judgeReplacementStream: a datagram whose reply window straddles the deletion is judged in neither row; one before it is', () => {
+  const s = stream([[1000, 'old'], [2000, 'timeout'], [2700, 'timeout'], [7000, 'new'], [8000, 'new']]);
+  const v = judgeReplacementStream('p', s, T);
+  assert.deepEqual(v.before.map((a) => a.check.verdict), ['ok', 'mismatch'], 'the loss at 2.0 s (window closed at 2.5 s) is judged; 2.7 s is not');
+  assert.deepEqual(v.after.map((a) => a.check.verdict), ['ok', 'ok']);
 });
