@@ -6,6 +6,7 @@ import { judgeReplacementStream, ROW_AFTER, ROW_BEFORE } from '../../harness/jud
 import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { aggregateRow, convergeThenSample } from '../../harness/judge/sample.ts';
 import { attemptsText, pathLabel } from '../../harness/judge/scenarios.ts';
+import type { Runner } from '../../harness/probes/runners.ts';
 import { udpExchange, udpStream } from '../../harness/probes/udp.ts';
 import { endpointsUntil } from '../../harness/probes/waits.ts';
 import { defineCase } from '../../harness/run/case.ts';
@@ -20,6 +21,19 @@ const SOURCE_PORT = 40_123;
 const STREAM = { count: 1_000, intervalMs: 200, timeoutSec: 0.5, maxSec: 35 };
 /** Datagrams sent before the old endpoint is deleted. */
 const LEAD_MS = 3_000;
+
+const SOCKET_WAIT_SEC = 30;
+
+/**
+ * When the client's UDP socket on `port` exists in its pod (one exec polling /proc/net/udp{,6}
+ * every 0.1 s), or undefined after SOCKET_WAIT_SEC: the stream's own result then tells.
+ */
+async function socketOpen(client: Runner, port: number): Promise<number | undefined> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const polls = SOCKET_WAIT_SEC * 10;
+  const r = await client.run(['sh', '-c', `i=0; while [ "$i" -lt ${polls} ]; do if grep -q ':${hex} ' /proc/net/udp /proc/net/udp6 2>/dev/null; then exit 0; fi; i=$((i+1)); sleep 0.1; done; exit 1`], (SOCKET_WAIT_SEC + 30) * 1000);
+  return r.exitCode === 0 ? Date.now() : undefined;
+}
 
 /**
  * UDP has no connection to reset: every datagram of one client socket rides the conntrack
@@ -53,6 +67,9 @@ defineCase({
     const streamStarted = Date.now();
     const streaming = udpStream(client, url, { sourcePort: SOURCE_PORT, ...STREAM });
     streaming.catch(() => undefined);
+    // The lead counts from the stream's socket, not from the exec request: on a loaded machine
+    // the client started more than LEAD_MS after it, and no datagram preceded the deletion.
+    const socketAt = await ctx.step(`wait for the stream's socket (source port ${SOURCE_PORT}) in ${client.label}`, () => socketOpen(client, SOURCE_PORT));
     await new Promise((r) => setTimeout(r, LEAD_MS));
     const deletedAt = Date.now();
     await ctx.step(`delete ${oldPod.name}: its ReplicaSet starts a replacement`, () => ctx.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: oldPod.name, namespace: ctx.ns } }));
@@ -66,7 +83,7 @@ defineCase({
     const t = { oldPod: oldPod.name, newPod: fresh.pod, deletedAt, newReadyAt: fresh.at, boundMs: TIMEOUTS.udpStaleEntryCleared, replyWindowMs: STREAM.timeoutSec * 1000 };
     const v = judgeReplacementStream(path, stream, t);
     const rel = (ms: number) => `+${((ms - streamStarted) / 1000).toFixed(1)} s`;
-    const timeline = [`stream started ${rel(streamStarted)}`, `${oldPod.name} deleted ${rel(deletedAt)}`, `${fresh.pod} ready in the EndpointSlice ${rel(fresh.at)}`, v.switchMs !== undefined ? `first answer from ${fresh.pod} ${rel(fresh.at + v.switchMs)} (${(v.switchMs / 1000).toFixed(1)} s after it turned ready)` : `no answer from ${fresh.pod}`].join('\n');
+    const timeline = [`stream asked for ${rel(streamStarted)}`, socketAt !== undefined ? `its socket open by ${rel(socketAt)}` : `its socket not seen within ${SOCKET_WAIT_SEC} s (the lead counted from then)`, `${oldPod.name} deleted ${rel(deletedAt)}`, `${fresh.pod} ready in the EndpointSlice ${rel(fresh.at)}`, v.switchMs !== undefined ? `first answer from ${fresh.pod} ${rel(fresh.at + v.switchMs)} (${(v.switchMs / 1000).toFixed(1)} s after it turned ready)` : `no answer from ${fresh.pod}`].join('\n');
     await ctx.rec.text('echo', `${path}: the stream`, `${timeline}\n\n${attemptsText({ convergence: [], converged: true, convergeMs: 0, sample: stream }, path)}`);
     ctx.rec.observe(timeline.replace(/\n/g, '; '));
     if (v.inconclusive) throw new Error(`udp/stale-conntrack-cleared: ${v.inconclusive}`);
