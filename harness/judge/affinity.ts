@@ -7,11 +7,11 @@
 import type { Check } from '../../reports/model.ts';
 import type { CaseContext } from '../run/fixtures.ts';
 import { parseEcho } from '../probes/echo.ts';
-import { answered, curl, curlSeries, type CurlEvidence } from '../probes/curl.ts';
+import { answered, curl, type CurlEvidence } from '../probes/curl.ts';
 import type { Runner } from '../probes/runners.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { aggregateRow, convergeThenSample, type JudgedAttempt } from './sample.ts';
-import { attemptsText, pathLabel, pool } from './scenarios.ts';
+import { attemptsText, curlAttemptSeries, pathLabel, pool } from './scenarios.ts';
 
 export interface AffinityPath {
   /** Row key naming roles, e.g. `pod -> ClusterIP (sessionAffinity ClientIP)`. */
@@ -62,7 +62,7 @@ export async function affinityRows(ctx: CaseContext, paths: readonly AffinityPat
   const sampled = await ctx.step(`${paths.length} path(s): converge, then ${n} requests each, all judged against the path's one endpoint`, () =>
     pool(paths, SAMPLING.concurrency, async (p) => ({
       p,
-      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n, series: (k, o) => curlSeries(p.from, p.url, k, { ...(o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits: [0] } } : {}), ...(o?.pauseOnce ? { pauseOnce: o.pauseOnce } : {}) }) }),
+      s: await convergeThenSample(() => curl(p.from, p.url), answered, { what: `${p.from.label} -> ${p.url} answering`, timeoutMs: TIMEOUTS.serviceProgrammed, n, series: curlAttemptSeries(p.from, p.url, {}, [0]) }),
     })),
   );
   const rows = new Map<string, { path: string; converged: boolean; attempts: JudgedAttempt[] }[]>();

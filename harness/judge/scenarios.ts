@@ -10,7 +10,7 @@ import type { CaseContext } from '../run/fixtures.ts';
 import { SAMPLING, TIMEOUTS } from '../timeouts.ts';
 import { parseEcho, type EchoReply } from '../probes/echo.ts';
 import type { NodeCapture, CaptureEvidence } from '../probes/capture.ts';
-import { curl, curlSeries, type CurlEvidence } from '../probes/curl.ts';
+import { curl, curlSeries, type CurlEvidence, type CurlOptions } from '../probes/curl.ts';
 import { udpExchange } from '../probes/udp.ts';
 import { nodeAddresses } from '../probes/node.ts';
 import { familyOf, type IpFamily } from '../../clusters/ip-family.ts';
@@ -103,7 +103,15 @@ function curlMany(p: Pick<SourceProbe, 'from' | 'url' | 'expectation' | 'curlArg
   if (p.url.startsWith('udp://') || p.expectation.reach === 'rejects') return undefined;
   const maxTimeSec = p.expectation.reach === 'answers' ? TIMEOUTS.curlAttemptSec : TIMEOUTS.dropProbeSec;
   const exits = EXPECTED_EXITS[p.expectation.reach] ?? [0];
-  return (k, o) => curlSeries(p.from, p.url, k, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}), ...(earlyStop && o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}), ...(o?.pauseOnce ? { pauseOnce: o.pauseOnce } : {}) });
+  return curlAttemptSeries(p.from, p.url, { maxTimeSec, ...(p.curlArgs ? { args: p.curlArgs } : {}) }, earlyStop ? exits : undefined);
+}
+
+/**
+ * A curl series as convergeThenSample asks for it: the settle pause it asks for and, given
+ * `exits`, an early stop when one of the first attempts exits with another code.
+ */
+export function curlAttemptSeries(from: Runner, url: string, opts: Pick<CurlOptions, 'maxTimeSec' | 'args'> = {}, exits?: readonly number[]): AttemptSeries<CurlEvidence> {
+  return (k, o) => curlSeries(from, url, k, { ...opts, ...(exits && o?.stopWithin ? { stopUnless: { within: o.stopWithin, exits } } : {}), ...(o?.pauseOnce ? { pauseOnce: o.pauseOnce } : {}) });
 }
 
 /** curl's exit codes of each expected outcome: 0 an answer, 28 a time-out, 7 a refusal. */

@@ -176,3 +176,14 @@ export async function udpStream(from: Runner, url: string, opts: { sourcePort: n
   if (!attempts.length) throw new Error(`UDP client on ${from.label} printed no attempt (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   return attempts.map((a, i) => udpEvidence(from, url, a, startedAt, attempts[i + 1]?.at ?? endedAt, ''));
 }
+
+/**
+ * When a UDP socket bound to `port` exists where `from` runs (one exec polling /proc/net/udp and
+ * udp6 every 0.1 s): the time it was seen, or undefined after `waitSec`.
+ */
+export async function udpSocketOpen(from: Runner, port: number, waitSec: number): Promise<number | undefined> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const polls = Math.ceil(waitSec * 10);
+  const r = await from.run(['sh', '-c', `i=0; while [ "$i" -lt ${polls} ]; do if grep -q ':${hex} ' /proc/net/udp /proc/net/udp6 2>/dev/null; then exit 0; fi; i=$((i+1)); sleep 0.1; done; exit 1`], (waitSec + 30) * 1000);
+  return r.exitCode === 0 ? Date.now() : undefined;
+}

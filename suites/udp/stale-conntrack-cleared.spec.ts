@@ -6,8 +6,7 @@ import { judgeReplacementStream, ROW_AFTER, ROW_BEFORE } from '../../harness/jud
 import { ANSWERS, type ExpectationTable } from '../../harness/judge/expectations.ts';
 import { aggregateRow, convergeThenSample } from '../../harness/judge/sample.ts';
 import { attemptsText, pathLabel } from '../../harness/judge/scenarios.ts';
-import type { Runner } from '../../harness/probes/runners.ts';
-import { udpExchange, udpStream } from '../../harness/probes/udp.ts';
+import { udpExchange, udpSocketOpen, udpStream } from '../../harness/probes/udp.ts';
 import { endpointsUntil } from '../../harness/probes/waits.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { TIMEOUTS } from '../../harness/timeouts.ts';
@@ -22,18 +21,8 @@ const STREAM = { count: 1_000, intervalMs: 200, timeoutSec: 0.5, maxSec: 35 };
 /** Datagrams sent before the old endpoint is deleted. */
 const LEAD_MS = 3_000;
 
+/** How long to wait for the stream's socket; without it, the stream's own result tells. */
 const SOCKET_WAIT_SEC = 30;
-
-/**
- * When the client's UDP socket on `port` exists in its pod (one exec polling /proc/net/udp{,6}
- * every 0.1 s), or undefined after SOCKET_WAIT_SEC: the stream's own result then tells.
- */
-async function socketOpen(client: Runner, port: number): Promise<number | undefined> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const polls = SOCKET_WAIT_SEC * 10;
-  const r = await client.run(['sh', '-c', `i=0; while [ "$i" -lt ${polls} ]; do if grep -q ':${hex} ' /proc/net/udp /proc/net/udp6 2>/dev/null; then exit 0; fi; i=$((i+1)); sleep 0.1; done; exit 1`], (SOCKET_WAIT_SEC + 30) * 1000);
-  return r.exitCode === 0 ? Date.now() : undefined;
-}
 
 /**
  * UDP has no connection to reset: every datagram of one client socket rides the conntrack
@@ -69,7 +58,7 @@ defineCase({
     streaming.catch(() => undefined);
     // The lead counts from the stream's socket, not from the exec request: on a loaded machine
     // the client started more than LEAD_MS after it, and no datagram preceded the deletion.
-    const socketAt = await ctx.step(`wait for the stream's socket (source port ${SOURCE_PORT}) in ${client.label}`, () => socketOpen(client, SOURCE_PORT));
+    const socketAt = await ctx.step(`wait for the stream's socket (source port ${SOURCE_PORT}) in ${client.label}`, () => udpSocketOpen(client, SOURCE_PORT, SOCKET_WAIT_SEC));
     await new Promise((r) => setTimeout(r, LEAD_MS));
     const deletedAt = Date.now();
     await ctx.step(`delete ${oldPod.name}: its ReplicaSet starts a replacement`, () => ctx.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: oldPod.name, namespace: ctx.ns } }));
