@@ -96,6 +96,11 @@ export function spreadScript(url: string, n: number, maxTimeSec: number): string
   ].join('\n');
 }
 
+/** How long one exec of `n` counted requests may take: the flat loop budget, or 1.5 s a request + 30 s when that is more. */
+export function spreadLoopBudgetMs(n: number): number {
+  return Math.max(TIMEOUTS.requestLoop, n * 1_500 + 30_000);
+}
+
 /** Whether a request loop's output reached its end line after `n` requests. */
 export function loopEnded(raw: string, n: number): boolean {
   return new RegExp(`^end ${n}$`, 'm').test(raw);
@@ -130,7 +135,9 @@ export async function requestSpread(from: Runner, url: string, n: number): Promi
   );
   const convergence = { converged: c.converged, elapsedMs: c.convergeMs, attempts: tries };
   const start = Date.now();
-  const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], TIMEOUTS.requestLoop);
+  // The exec's budget grows with the loop: on the slower machine at b023e58 (4 workers), 84
+  // requests from one source took more than the flat 120 s (an infrastructure error, no verdict).
+  const r = await from.run(['sh', '-c', spreadScript(url, n, TIMEOUTS.curlAttemptSec)], spreadLoopBudgetMs(n));
   const parsed = parseSpread(r.stdout);
   if (!loopEnded(r.stdout, n)) {
     const seen = Object.values(parsed.counts).reduce((a, b) => a + b, 0) + parsed.failures.length;

@@ -23,7 +23,7 @@ export interface TerminationParams {
   preStopSleepSec: number;
   /** Pause between two requests of the client loop. */
   requestIntervalSec: number;
-  /** The loop keeps going this long after the preStop sleep would have ended. */
+  /** The loop keeps going this long after the old endpoint has left the EndpointSlice (seen by the harness's watch). */
   loopTailSec: number;
   /** Fewer requests than this inside the terminating window means the loop did not cover it. */
   minRequestsWhileTerminating: number;
@@ -43,7 +43,7 @@ export const TERMINATION: TerminationParams = {
   gracePeriodSec: envSec('KPC_TERMINATION_GRACE_SEC', 40),
   preStopSleepSec: envSec('KPC_TERMINATION_PRESTOP_SEC', 20),
   requestIntervalSec: 0.2,
-  loopTailSec: 8,
+  loopTailSec: 4,
   minRequestsWhileTerminating: 10,
 };
 
@@ -225,15 +225,25 @@ export interface RunningLoop {
  * `intervalSec` for `durationSec`, one line per request with its timestamp. Output is streamed
  * so the caller can wait for the first request before acting.
  */
-export function startRequestLoop(kube: { kc: k8s.KubeConfig }, from: PodRunner, url: string, durationSec: number, intervalSec: number): RunningLoop {
+/**
+ * One curl every `intervalSec` from `from` to `url`, for at least `minSec`; then, when `stop`
+ * is given, on until `stop.marker` exists in the pod (the caller creates it with
+ * `stopRequestLoop` once the phase to cover is over) or `stop.maxSec` have passed. A loop
+ * that stops on the clock alone cannot know when a slow endpoint controller is done.
+ */
+export function startRequestLoop(kube: { kc: k8s.KubeConfig }, from: PodRunner, url: string, minSec: number, intervalSec: number, stop?: { marker: string; maxSec: number }): RunningLoop {
+  const cond = stop
+    ? `{ [ "$now" -lt "$end" ] || { [ ! -e '${stop.marker}' ] && [ "$now" -lt "$hard" ]; }; }`
+    : '[ "$now" -lt "$end" ]';
   const script = [
-    `end=$(( $(date +%s) + ${Math.ceil(durationSec)} ))`,
-    'while [ "$(date +%s)" -lt "$end" ]; do',
+    `start=$(date +%s); end=$(( start + ${Math.ceil(minSec)} )); hard=$(( start + ${Math.ceil(stop?.maxSec ?? minSec)} ))`,
+    'while now=$(date +%s); ' + cond + '; do',
     '  t=$(date +%s.%N)',
     `  code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 2 '${url}'); rc=$?`,
     '  echo "$t $rc $code"',
     `  sleep ${intervalSec}`,
     'done',
+    ...(stop ? [`rm -f '${stop.marker}'`] : []),
   ].join('\n');
   let raw = '';
   let markStarted!: () => void;
@@ -245,7 +255,7 @@ export function startRequestLoop(kube: { kc: k8s.KubeConfig }, from: PodRunner, 
       cb();
     },
   });
-  const timeoutMs = Math.min(TIMEOUTS.requestLoop, (durationSec + 30) * 1000);
+  const timeoutMs = Math.min(TIMEOUTS.requestLoop, (Math.max(minSec, stop?.maxSec ?? 0) + 30) * 1000);
   const done = new Promise<RequestLog>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`request loop in ${from.label} did not end within ${timeoutMs} ms`)), timeoutMs);
     new k8s.Exec(kube.kc)
@@ -259,6 +269,12 @@ export function startRequestLoop(kube: { kc: k8s.KubeConfig }, from: PodRunner, 
   // A loop that fails before its first line must not leave the caller waiting for "started".
   done.then(markStarted, markStarted);
   return { started, done };
+}
+
+/** Ends a loop started with a stop marker after its current request. */
+export async function stopRequestLoop(from: PodRunner, marker: string): Promise<void> {
+  const r = await from.run(['touch', marker], 15_000);
+  if (r.exitCode !== 0) throw new Error(`could not stop the request loop in ${from.label}: touch ${marker} exited ${r.exitCode}: ${r.stderr.trim()}`);
 }
 
 export function requestLogText(log: RequestLog, t0: number): string {

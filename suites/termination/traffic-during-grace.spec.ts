@@ -4,7 +4,7 @@ import { SOURCES } from '../../harness/apps/sources.ts';
 import { mustConverge } from '../../harness/judge/converge.ts';
 import { CONSECUTIVE_SUCCESSES, TIMEOUTS } from '../../harness/timeouts.ts';
 import {
-  TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, timelineText,
+  TERMINATION, TERMINATION_APP, deleteAndWatch, deployTerminationApp, oldEndpointPhases, releaseTerminationApp, requestLogText, serviceAnswering, startRequestLoop, stopRequestLoop, timelineText,
   type RunningLoop,
 } from '../../harness/apps/termination.ts';
 
@@ -24,18 +24,27 @@ defineCase({
     const from = clients.get(ctx.workers[0]?.name ?? '') ?? [...clients.values()][0];
     if (!from) throw new Error('no client pod');
     const url = `http://${app.svc.clusterIP}:${TERMINATION_APP.port}/`;
-    const durationSec = TERMINATION.preStopSleepSec + TERMINATION.loopTailSec;
+    // The loop runs at least through the preStop sleep, then until the harness has seen the old
+    // endpoint leave the EndpointSlice and waited loopTailSec more (a marker file ends it), capped
+    // at the grace period plus the tail: on a slow machine the endpoint leaves later than
+    // preStop + a fixed tail, and a loop on the clock alone stopped short of it (26.38 s vs 26.58 s).
+    const marker = `/tmp/kpc-loop-stop-${ctx.ns}`;
+    const maxSec = TERMINATION.gracePeriodSec + TERMINATION.loopTailSec + 10;
     await ctx.step(`wait until ${url} answers ${from.label} ${CONSECUTIVE_SUCCESSES} times in a row (Service programmed)`, () =>
       mustConverge(ctx.rec, { key: 'pod -> ClusterIP answers before the pod is deleted', expected: `${CONSECUTIVE_SUCCESSES} consecutive answers within ${TIMEOUTS.serviceProgrammed / 1000} s` }, () => serviceAnswering(from, url)),
     );
     let loop: RunningLoop | undefined;
     try {
       const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old, async () => {
-        loop = startRequestLoop(ctx.kube, from, url, durationSec, TERMINATION.requestIntervalSec);
-        await ctx.step(`start a ${durationSec} s request loop (one curl every ${TERMINATION.requestIntervalSec} s) in ${from.label} -> ${url}`, () => loop?.started ?? Promise.resolve());
+        loop = startRequestLoop(ctx.kube, from, url, TERMINATION.preStopSleepSec, TERMINATION.requestIntervalSec, { marker, maxSec });
+        await ctx.step(`start a request loop (one curl every ${TERMINATION.requestIntervalSec} s, >= ${TERMINATION.preStopSleepSec} s, until ${TERMINATION.loopTailSec} s after the old endpoint left, <= ${maxSec} s) in ${from.label} -> ${url}`, () => loop?.started ?? Promise.resolve());
       });
       if (!loop) throw new Error('the request loop did not start');
       const running = loop;
+      await ctx.step(`keep the loop going ${TERMINATION.loopTailSec} s after the old endpoint left, then stop it`, async () => {
+        await new Promise((r) => setTimeout(r, TERMINATION.loopTailSec * 1000));
+        await stopRequestLoop(from, marker);
+      });
       const log = await ctx.step('wait for the request loop to end', () => running.done);
       await ctx.rec.text('log', 'request log', requestLogText(log, tl.deletedAt));
       await ctx.rec.text('log', 'EndpointSlice condition timeline', timelineText(tl));
@@ -66,6 +75,8 @@ defineCase({
       });
       await attachServiceRules(ctx, TERMINATION_APP.service, from.node);
     } finally {
+      // After an error above the loop would run on to its cap: end it now (best effort).
+      if (loop) await stopRequestLoop(from, marker).catch(() => undefined);
       await loop?.done.catch(() => undefined);
       await ctx.step('release: scale to 0 and shorten the remaining grace (teardown speed)', () => releaseTerminationApp(ctx));
     }
