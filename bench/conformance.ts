@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
+import { runChild } from './child.ts';
 import { measuredCommit } from './commit.ts';
 import { deleteCluster, getCluster, kubeconfigPath } from '../clusters/cluster.ts';
 import { RUN_LABEL } from '../harness/run-id.ts';
@@ -96,7 +96,7 @@ async function quietCluster(name: string): Promise<number> {
 
 async function conformance(mode: string): Promise<{ wall: number; results: Results }> {
   const t0 = Date.now();
-  await execa('npm', ['run', 'conformance', '--', '--modes', mode, '--keep-clusters'], { stdio: 'inherit', reject: false });
+  await runChild('npm', ['run', 'conformance', '--', '--modes', mode, '--keep-clusters']);
   const wall = (Date.now() - t0) / 1000;
   if (!existsSync(report)) throw new Error(`no ${report} after the ${mode} run`);
   return { wall, results: JSON.parse(readFileSync(report, 'utf8')) as Results };

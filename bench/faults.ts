@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
+import { runChild } from './child.ts';
 import { measuredCommit } from './commit.ts';
 import { createCluster, deleteCluster, getCluster } from '../clusters/cluster.ts';
 import { isProxyMode } from '../clusters/proxy-mode.ts';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   };
   if (opts.build) {
     const t0 = Date.now();
-    const r = await execa('npm', ['run', 'images', '--', '--faults'], { stdio: 'inherit', reject: false });
+    const r = await runChild('npm', ['run', 'images', '--', '--faults']);
     record.imagesFaults = { command: 'npm run images -- --faults', seconds: Math.round((Date.now() - t0) / 1000), exitCode: r.exitCode };
   }
   const perMode: Record<string, unknown> = {};
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     if (!(await getCluster(name))) await createCluster({ name, proxyMode: mode, log: (l) => console.log(`[${mode}] ${l}`) });
     const cmd = ['run', 'conformance', '--', '--faults', '--modes', mode, '--keep-clusters', '--fault-scope', opts['fault-scope'] ?? 'all', ...(opts['only-faults'] ? ['--only-faults', opts['only-faults']] : [])];
     const t0 = Date.now();
-    const r = await execa('npm', cmd, { stdio: 'inherit', reject: false });
+    const r = await runChild('npm', cmd);
     const wall = Math.round((Date.now() - t0) / 1000);
     if (!existsSync(report)) throw new Error(`no ${report} after the ${mode} fault run`);
     const f = (JSON.parse(readFileSync(report, 'utf8')) as Results).faults;
