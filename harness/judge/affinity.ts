@@ -38,21 +38,46 @@ export function modal(values: readonly (string | undefined)[]): string | undefin
   return best;
 }
 
-/** Judges one path's sample: each attempt must be answered by the path's one endpoint. */
-export function judgeSticky(key: string, path: string, sample: readonly CurlEvidence[]): JudgedAttempt[] {
+/**
+ * Judges one path's sample: each attempt must be answered by the path's one endpoint. With
+ * `expiresAfterMs` (sessionAffinityConfig timeoutSeconds), the sample is cut where two attempts
+ * started further apart than that less `EXPIRY_SLACK_MS`: the proxy may rightly have forgotten
+ * the client there (a loaded machine once spaced a series' requests that far), so each
+ * segment is judged against its own endpoint and the cut is named in the evidence. Without it,
+ * one endpoint for the whole sample.
+ */
+export function judgeSticky(key: string, path: string, sample: readonly CurlEvidence[], expiresAfterMs?: number): JudgedAttempt[] {
   const served = sample.map(servedBy);
-  const pinned = modal(served);
+  const segment: number[] = [];
+  let seg = 0;
+  sample.forEach((c, i) => {
+    const prev = sample[i - 1];
+    if (prev && expiresAfterMs !== undefined && c.startedAt - prev.startedAt > expiresAfterMs - EXPIRY_SLACK_MS) seg += 1;
+    segment.push(seg);
+  });
+  const pinnedOf = new Map<number, string | undefined>();
+  for (let k = 0; k <= seg; k++) pinnedOf.set(k, modal(served.filter((_, i) => segment[i] === k)));
   return sample.map((c, i): JudgedAttempt => {
     const who = served[i];
+    const pinned = pinnedOf.get(segment[i] ?? 0);
+    const prev = sample[i - 1];
+    const cut = i > 0 && segment[i] !== segment[i - 1] && prev ? `; ${((c.startedAt - prev.startedAt) / 1000).toFixed(1)} s after the previous request (affinity may have expired: judged afresh from here)` : '';
     const expected = 'every request of one client answered by the same endpoint';
     const check: Check = !who
-      ? { key, expected, observedEcho: `not answered by an endpoint (curl exit ${c.exit}, http ${c.httpCode ?? '-'})`, verdict: 'mismatch', note: 'a request was not answered' }
+      ? { key, expected, observedEcho: `not answered by an endpoint (curl exit ${c.exit}, http ${c.httpCode ?? '-'})${cut}`, verdict: 'mismatch', note: 'a request was not answered' }
       : who === pinned
-        ? { key, expected, observedEcho: `answered by ${who}`, verdict: 'ok' }
-        : { key, expected, observedEcho: `answered by ${who}`, verdict: 'mismatch', note: `left ${pinned} for ${who}` };
+        ? { key, expected, observedEcho: `answered by ${who}${cut}`, verdict: 'ok' }
+        : { key, expected, observedEcho: `answered by ${who}${cut}`, verdict: 'mismatch', note: `left ${pinned} for ${who}` };
     return { path, check, ...(who ? { servedBy: who } : {}) };
   });
 }
+
+/**
+ * Attempts this much closer than the affinity timeout still count as one session: the proxies
+ * keep the client's last-seen time at a coarser grain (iptables' `recent` match compares whole
+ * seconds), and a series' timestamps come from the client's clock, not the proxy's.
+ */
+export const EXPIRY_SLACK_MS = 1_000;
 
 /**
  * Every path converged and sampled (`n` attempts, default twice the sample size: 10 requests

@@ -67,7 +67,7 @@ defineCase({
         const path = `${s.from.label} -> ${url}, round ${r + 1}`;
         pinned[i]?.push(modal(sample.map(servedBy)));
         lines.push(`${path}: ${sample.map((c) => servedBy(c) ?? `exit ${c.exit}`).join(', ')}`);
-        byRole.set(key, [...(byRole.get(key) ?? []), { path, converged: true, attempts: judgeSticky(key, path, sample) }]);
+        byRole.set(key, [...(byRole.get(key) ?? []), { path, converged: true, attempts: judgeSticky(key, path, sample, T * 1000) }]);
       });
     });
     await ctx.rec.text('echo', 'endpoint per request, per client and round (rounds separated by more than timeoutSeconds of silence)', lines.join('\n'));
