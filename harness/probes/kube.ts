@@ -18,6 +18,14 @@ export interface ExecResult {
 const FIELD_MANAGER = 'kpc-conformance';
 
 /** The cluster API as the harness uses it: apply, watch-until, exec, namespace lifecycle. */
+/** A watchUntil the caller stopped (its `stop` signal) before `decide` settled it. */
+export class WatchStopped extends Error {
+  constructor(what: string) {
+    super(`stopped watching for ${what}`);
+    this.name = 'WatchStopped';
+  }
+}
+
 export class Kube {
   readonly kc: k8s.KubeConfig;
   readonly core: k8s.CoreV1Api;
@@ -64,6 +72,7 @@ export class Kube {
     decide: (objs: Map<string, KObject>) => T | undefined,
     timeoutMs: number,
     what: string,
+    stop?: AbortSignal,
   ): Promise<T> {
     const objs = new Map<string, KObject>();
     const keyOf = (o: KObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -82,6 +91,10 @@ export class Kube {
           const state = [...objs.values()].map(summarize).join('; ') || 'no objects';
           finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last seen: ${state})`)));
         }, timeoutMs);
+        // Stopped by the caller: ends like a time-out, with its own message.
+        const onStop = () => finish(() => reject(new WatchStopped(what)));
+        if (stop?.aborted) onStop();
+        else stop?.addEventListener('abort', onStop, { once: true });
         const sync = async (): Promise<void> => {
           const list = await this.rawList(path, query);
           if (settled) return;

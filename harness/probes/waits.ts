@@ -1,5 +1,5 @@
 /** Waiting for cluster state by watching (never sleeping): pods ready, endpoints, LB address. */
-import type { KObject, Kube } from './kube.ts';
+import { WatchStopped, type KObject, type Kube } from './kube.ts';
 import { TIMEOUTS } from '../timeouts.ts';
 
 export interface PodFact {
@@ -86,6 +86,41 @@ export async function endpointsUntil<T>(
     timeoutMs,
     what,
   );
+}
+
+/**
+ * Watches a Service's EndpointSlices while the caller does something else, and keeps the first
+ * problem `violated` names (for example: an endpoint the case relies on went not ready, so what
+ * the proxy did meanwhile says nothing about the proxy). `stop()` ends the watch and returns that
+ * problem with its time since the guard started, or undefined when there was none.
+ */
+export function endpointGuard(kube: Kube, ns: string, serviceName: string, violated: (eps: EndpointFact[]) => string | undefined, what: string, maxMs = 10 * 60_000): { stop(): Promise<string | undefined> } {
+  const ctl = new AbortController();
+  const t0 = Date.now();
+  const watch = kube.watchUntil(
+    `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+    { labelSelector: `kubernetes.io/service-name=${serviceName}` },
+    (objs) => {
+      const v = violated(endpointFacts(objs.values()));
+      return v === undefined ? undefined : `${v} (+${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+    },
+    maxMs,
+    what,
+    ctl.signal,
+  );
+  const settled = watch.then(
+    (v) => ({ v }),
+    (e: unknown) => ({ e }),
+  );
+  return {
+    async stop() {
+      ctl.abort();
+      const r = await settled;
+      if ('v' in r) return r.v;
+      if (r.e instanceof WatchStopped) return undefined;
+      throw r.e;
+    },
+  };
 }
 
 export function readyEndpoints(kube: Kube, ns: string, serviceName: string, count: number): Promise<EndpointFact[]> {

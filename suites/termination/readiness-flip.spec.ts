@@ -9,7 +9,7 @@ import { attemptsText, curlAttemptSeries, pathLabel, pool } from '../../harness/
 import { curl } from '../../harness/probes/curl.ts';
 import type { KObject } from '../../harness/probes/kube.ts';
 import { PodRunner } from '../../harness/probes/runners.ts';
-import { endpointsUntil, podsReady, readyEndpoints, serviceFact } from '../../harness/probes/waits.ts';
+import { endpointGuard, endpointsUntil, podsReady, readyEndpoints, serviceFact } from '../../harness/probes/waits.ts';
 import { defineCase } from '../../harness/run/case.ts';
 import { SAMPLING, TIMEOUTS } from '../../harness/timeouts.ts';
 
@@ -45,7 +45,11 @@ defineCase({
     const dep = sourceIpApp(ctx.ns, ctx.images.echo, w) as KObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
     const container = dep.spec.template.spec.containers[0];
     if (!container) throw new Error('no container');
-    container.readinessProbe = { exec: { command: ['sh', '-c', `test ! -e ${UNREADY_FILE}`] }, periodSeconds: 1, failureThreshold: 1, successThreshold: 1 };
+    // timeoutSeconds 10, not the default 1: under load (2 cores, load average 35, nftables at
+    // 804f07d) the kept pod's exec probe took longer than 1 s, it went unready too, and the
+    // Service had no ready endpoint while being sampled. The flipped pod's probe fails at once
+    // (test exits 1), so the long time-out does not slow the flip.
+    container.readinessProbe = { exec: { command: ['sh', '-c', `test ! -e ${UNREADY_FILE}`] }, periodSeconds: 1, timeoutSeconds: 10, failureThreshold: 1, successThreshold: 1 };
     const svc = serviceWith(ctx, { name: 'readiness', ports: [{ port: 80, targetPort: 8080 }] }, {});
     await ctx.step('deploy source-ip-app (2 replicas, exec readiness probe) and Service readiness', () => ctx.apply([dep, svc]));
     const pods = await ctx.step('wait for 2 ready pods', () => podsReady(ctx.kube, ctx.ns, ECHO.selector, 2));
@@ -67,9 +71,21 @@ defineCase({
     ctx.rec.observe(`EndpointSlice: ${flipped.name} not ready ${(notReadyMs / 1000).toFixed(1)} s after the flip`);
     const n = SAMPLING.attempts * 2;
     const budget = Math.max(1_000, TIMEOUTS.unreadyOutOfRotation - (Date.now() - flippedAt));
-    const sampled = await ctx.step(`from every client: converge on the ready endpoint (within ${budget} ms), then ${n} judged requests`, () =>
-      pool(clients, clients.length, async (c) => ({ c, s: await convergeThenSample(() => curl(c, url), (e) => servedBy(e) === kept.name, { what: `${c.label} -> ${url} answered by ${kept.name} only`, timeoutMs: budget, n, consecutive: CONVERGED_ON_KEPT, series: curlAttemptSeries(c, url, {}, [0]) }) })),
-    );
+    // The sample says something about the proxy only while the kept endpoint stays ready.
+    const guard = endpointGuard(ctx.kube, ctx.ns, 'readiness', (eps) => (eps.some((e) => e.pod === kept.name && e.ready) ? undefined : `${kept.name} (the endpoint that stays) not ready or gone`), `${kept.name} staying ready`);
+    let broken: string | undefined;
+    let sampled;
+    try {
+      sampled = await ctx.step(`from every client: converge on the ready endpoint (within ${budget} ms), then ${n} judged requests`, () =>
+        pool(clients, clients.length, async (c) => ({ c, s: await convergeThenSample(() => curl(c, url), (e) => servedBy(e) === kept.name, { what: `${c.label} -> ${url} answered by ${kept.name} only`, timeoutMs: budget, n, consecutive: CONVERGED_ON_KEPT, series: curlAttemptSeries(c, url, {}, [0]) }) })),
+      );
+    } finally {
+      broken = await guard.stop();
+    }
+    if (broken) {
+      ctx.rec.observe(`EndpointSlice during the sample: ${broken}`);
+      throw new Error(`the set-up did not hold while sampling: ${broken}; with no ready endpoint left the answers say nothing about the proxy (no verdict)`);
+    }
     const expected = `converged within ${TIMEOUTS.unreadyOutOfRotation / 1000} s of the flip; then every request answered by ${kept.name}, none by the unready ${flipped.name}`;
     const paths: { path: string; converged: boolean; attempts: JudgedAttempt[] }[] = [];
     for (const { c, s } of sampled) {
