@@ -11,6 +11,9 @@ defineCase({
   id: 'distribution/all-endpoints-serve',
   title: `kuard with ${KUARD.replicas} replicas behind one ClusterIP: every replica answers, from a pod on every node and from every node`,
   source: SOURCES.virtualIps,
+  // Long request loops from every pod and node: 3 minutes was not enough under load (2 cores,
+  // 4 workers, load average 35: a test time-out, no verdict, nftables at 804f07d).
+  timeoutMs: 360_000,
   async run(ctx) {
     const n = DISTRIBUTION.allServePerSource;
     const { app, pods, spreads } = await kuardSpreadFromEverywhere(ctx, n);
