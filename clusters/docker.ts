@@ -40,6 +40,20 @@ export async function containerRunning(name: string): Promise<boolean> {
   return r.exitCode === 0 && r.stdout.trim() === 'true';
 }
 
+/**
+ * Whether a container runs, for decisions that destroy something (a kind cluster whose nodes
+ * are not running is deleted and made afresh): unlike containerRunning, a docker call that
+ * failed for another reason than a missing container (the engine not answering, the call killed
+ * by a signal while the run shuts down) throws instead of reading as "not running". A run
+ * interrupted at that moment once deleted its warm cluster and was killed while making a new one.
+ */
+export async function containerRunningStrict(name: string): Promise<boolean> {
+  const r = await execa('docker', ['inspect', '--type', 'container', '--format', '{{.State.Running}}', name], { reject: false });
+  if (r.exitCode === 0) return r.stdout.trim() === 'true';
+  if (r.exitCode === 1 && /no such (container|object)/i.test(r.stderr)) return false;
+  throw new Error(`docker inspect ${name} failed (${r.signal ? `signal ${r.signal}` : `exit ${r.exitCode ?? '?'}`}): ${String(r.stderr || r.message || '').trim().slice(0, 300)}`);
+}
+
 /** The first Docker network a container sits on, with its IPv4 subnet. */
 export async function networkOf(container: string): Promise<{ name: string; subnet: string } | undefined> {
   const r = await execa('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', container], { reject: false });

@@ -237,6 +237,12 @@ async function main(): Promise<number> {
     }
     // Playwright fails on a caught control (its case failed, as it must): judge from the results.
     if (r.exitCode !== 0 && r.exitCode !== 1) return r.exitCode ?? 1;
+    // No case at all and Playwright failed: its global set-up threw (a cluster that could not be
+    // made or reused, see the error above) or --grep matched nothing. Not a pass.
+    if (r.exitCode === 1 && results.cases.length === 0) {
+      console.error('conformance: no case ran and Playwright failed (the set-up error or "No tests found" above): no proxy verdict, exit 3');
+      return 3;
+    }
     try {
       return exitCodeFor(results, failOn);
     } catch (e) {

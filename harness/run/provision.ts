@@ -6,7 +6,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCluster, deleteCluster, listClusters, UnsupportedHere, type ClusterInfo } from '../../clusters/cluster.ts';
-import { containerRunning, refuseDockerExec } from '../../clusters/docker.ts';
+import { containerRunning, containerRunningStrict, refuseDockerExec } from '../../clusters/docker.ts';
 import { installedProxyMode, proxyIdentity } from '../implementations/index.ts';
 import type { Implementation } from '../implementations/types.ts';
 import { imageFor } from '../../clusters/images.ts';
@@ -205,7 +205,7 @@ async function kubeProxyVersion(kubeconfig: string): Promise<string | undefined>
 
 async function allRunning(containers: readonly string[]): Promise<boolean> {
   if (!containers.length) return false;
-  for (const c of containers) if (!(await containerRunning(c))) return false;
+  for (const c of containers) if (!(await containerRunningStrict(c))) return false;
   return true;
 }
 
