@@ -27,7 +27,18 @@ export interface TerminationParams {
   loopTailSec: number;
   /** Fewer requests than this inside the terminating window means the loop did not cover it. */
   minRequestsWhileTerminating: number;
+  /**
+   * The suite's cases (not the tutorial replay): after its preStop sleep the old pod keeps
+   * sleeping until the harness has seen a replacement endpoint ready (it then creates
+   * PRESTOP_RELEASE in the pod), at most this long in all. A fixed 20 s was too short for a
+   * loaded machine to start the replacement (CI rehearsal at f943d6d, load average 46:
+   * terminating-endpoint-conditions saw no ready replacement while the old endpoint terminated).
+   */
+  preStopMaxSec: number;
 }
+
+/** Created in the old pod by deleteAndWatch({ releaseOnReplacement }) to end its preStop. */
+export const PRESTOP_RELEASE = '/tmp/kpc-replacement-ready';
 
 function envSec(name: string, fallback: number): number {
   const v = process.env[name];
@@ -40,17 +51,19 @@ function envSec(name: string, fallback: number): number {
  * KPC_TERMINATION_GRACE_SEC / KPC_TERMINATION_PRESTOP_SEC restore longer phases.
  */
 export const TERMINATION: TerminationParams = {
-  gracePeriodSec: envSec('KPC_TERMINATION_GRACE_SEC', 40),
+  gracePeriodSec: envSec('KPC_TERMINATION_GRACE_SEC', 60),
   preStopSleepSec: envSec('KPC_TERMINATION_PRESTOP_SEC', 20),
   requestIntervalSec: 0.2,
   loopTailSec: 4,
   minRequestsWhileTerminating: 10,
+  preStopMaxSec: 50,
 };
 
 export const TERMINATION_APP = { name: 'nginx-deployment', service: 'nginx-service', labels: { app: 'nginx' }, selector: 'app=nginx', port: 80 } as const;
 
 /** The tutorial's Deployment: 1 replica, preStop sleep, long grace (the case and the tutorial replay). */
-export function terminationDeployment(ns: string, image: string, p: TerminationParams = TERMINATION): KObject {
+export function terminationDeployment(ns: string, image: string, p: TerminationParams = TERMINATION, holdForReplacement = false): KObject {
+  const until = holdForReplacement ? { preStopUntil: { marker: PRESTOP_RELEASE, maxSec: Math.min(p.preStopMaxSec, p.gracePeriodSec - 5) } } : {};
   return deployment({
     ns,
     name: TERMINATION_APP.name,
@@ -58,7 +71,7 @@ export function terminationDeployment(ns: string, image: string, p: TerminationP
     replicas: 1,
     port: TERMINATION_APP.port,
     labels: { ...TERMINATION_APP.labels },
-    extra: { terminationGracePeriodSeconds: p.gracePeriodSec, preStopSleepSec: p.preStopSleepSec },
+    extra: { terminationGracePeriodSeconds: p.gracePeriodSec, preStopSleepSec: p.preStopSleepSec, ...until },
   });
 }
 
@@ -71,7 +84,7 @@ export const TERMINATION_SERVICE = {
 
 /** The tutorial's Deployment and nginx-service. */
 export async function deployTerminationApp(ctx: CaseContext, p: TerminationParams = TERMINATION): Promise<DeployedApp> {
-  const dep = terminationDeployment(ctx.ns, ctx.images.nginx, p);
+  const dep = terminationDeployment(ctx.ns, ctx.images.nginx, p, true);
   await ctx.rec.json('termination parameters (tutorial: grace 120 s, preStop sleep 180 s)', p);
   return deployApp(ctx, dep, TERMINATION_APP.selector, 1, TERMINATION_SERVICE);
 }
@@ -98,6 +111,10 @@ export interface TerminationTimeline {
   snapshots: EndpointSnapshot[];
   /** Milliseconds after the delete request when the old endpoint left the EndpointSlice. */
   oldGoneAtMs?: number;
+  /** When the harness ended the old pod's held preStop (a replacement endpoint was ready). */
+  releasedAtMs?: number;
+  /** Why ending the held preStop failed, if it did (the preStop then ran to its cap). */
+  releaseError?: string;
 }
 
 /**
@@ -105,8 +122,21 @@ export interface TerminationTimeline {
  * watch shows it ready, and records every change until its endpoint is gone. `beforeDelete`
  * runs once the watch is up (e.g. to start a request loop).
  */
-export async function deleteAndWatch(ctx: CaseContext, serviceName: string, oldPod: PodFact, beforeDelete?: () => Promise<void>): Promise<TerminationTimeline> {
+export async function deleteAndWatch(ctx: CaseContext, serviceName: string, oldPod: PodFact, beforeDelete?: () => Promise<void>, opts: { releaseOnReplacement?: boolean } = {}): Promise<TerminationTimeline> {
   const tl: TerminationTimeline = { oldPod: oldPod.name, deletedAt: 0, snapshots: [] };
+  let releasing: Promise<void> | undefined;
+  // Ends the old pod's held preStop (PreStopUntil) once a replacement endpoint is ready.
+  const release = () => {
+    tl.releasedAtMs = Date.now() - tl.deletedAt;
+    releasing = ctx.kube
+      .exec(ctx.ns, oldPod.name, TERMINATION_APP.name, ['touch', PRESTOP_RELEASE], 15_000)
+      .then((r) => {
+        if (r.exitCode !== 0) tl.releaseError = `touch ${PRESTOP_RELEASE} exited ${r.exitCode}: ${r.stderr.trim()}`;
+      })
+      .catch((e: unknown) => {
+        tl.releaseError = e instanceof Error ? e.message : String(e);
+      });
+  };
   let watching!: () => void;
   const up = new Promise<void>((resolve) => (watching = resolve));
   let last = '';
@@ -128,6 +158,7 @@ export async function deleteAndWatch(ctx: CaseContext, serviceName: string, oldP
         tl.oldGoneAtMs = Date.now() - tl.deletedAt;
         return true;
       }
+      if (opts.releaseOnReplacement && !releasing && eps.some((e) => e.pod !== oldPod.name && e.ready)) release();
       return undefined;
     },
     TIMEOUTS.terminationPhase,
@@ -139,7 +170,8 @@ export async function deleteAndWatch(ctx: CaseContext, serviceName: string, oldP
   if (beforeDelete) await beforeDelete();
   tl.deletedAt = Date.now();
   await ctx.step(`delete pod ${oldPod.name} (its own grace period)`, () => ctx.kube.core.deleteNamespacedPod({ name: oldPod.name, namespace: ctx.ns }));
-  await ctx.step(`watch ${serviceName}'s EndpointSlice until ${oldPod.name} has left it`, () => done);
+  await ctx.step(`watch ${serviceName}'s EndpointSlice until ${oldPod.name} has left it${opts.releaseOnReplacement ? ' (its preStop ends once a replacement endpoint is ready)' : ''}`, () => done);
+  await releasing;
   return tl;
 }
 
@@ -185,6 +217,7 @@ export function timelineText(tl: TerminationTimeline): string {
     const eps = s.endpoints.map((e) => `${e.pod ?? '?'} ${e.address} ${describeConditions(e)}`).join(' | ') || '(no endpoints)';
     lines.push(`${t.padEnd(10)} ${eps}`);
   }
+  if (tl.releasedAtMs !== undefined) lines.push(`replacement endpoint ready: the old pod's preStop told to end at t=+${(tl.releasedAtMs / 1000).toFixed(2)}s${tl.releaseError ? ` (failed: ${tl.releaseError}; it ran to its cap)` : ''}`);
   if (tl.oldGoneAtMs !== undefined) lines.push(`old endpoint gone at t=+${(tl.oldGoneAtMs / 1000).toFixed(2)}s`);
   return lines.join('\n');
 }

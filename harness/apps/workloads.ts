@@ -40,7 +40,24 @@ export interface DeploymentOpts {
   /** Readiness probe on the serving port (default on). The Source IP app has none, as in the docs:
    *  kubelet's probe SYNs would otherwise mix with the probes' SYNs in the endpoint's capture. */
   readiness?: boolean;
-  extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS'; command?: string[]; protocol?: 'TCP' | 'UDP' };
+  extra?: { terminationGracePeriodSeconds?: number; preStopSleepSec?: number; preStopUntil?: PreStopUntil; volumes?: unknown[]; volumeMounts?: unknown[]; readinessPath?: string; scheme?: 'HTTP' | 'HTTPS'; command?: string[]; protocol?: 'TCP' | 'UDP' };
+}
+
+/**
+ * A preStop that sleeps at least `preStopSleepSec`, then on until `marker` exists in the
+ * container (the harness creates it) or `maxSec` have passed: a terminating phase that lasts
+ * until something the case needs has happened, on a slow machine too.
+ */
+export interface PreStopUntil {
+  marker: string;
+  maxSec: number;
+}
+
+/** The preStop shell command: a plain sleep, or a sleep with a release marker (PreStopUntil). */
+export function preStopScript(minSec: number, until?: PreStopUntil): string {
+  if (!until) return `sleep ${minSec}`;
+  const max = Math.max(minSec, Math.floor(until.maxSec));
+  return `i=0; while [ "$i" -lt ${max} ] && { [ "$i" -lt ${minSec} ] || [ ! -e '${until.marker}' ]; }; do sleep 1; i=$((i+1)); done`;
 }
 
 export function deployment(o: DeploymentOpts): KObject {
@@ -80,12 +97,16 @@ export function deployment(o: DeploymentOpts): KObject {
                     readinessProbe: {
                       httpGet: { path: o.extra?.readinessPath ?? '/', port: o.port, scheme: o.extra?.scheme ?? 'HTTP' },
                       periodSeconds: 1,
+                      // Not the default 1 s: under load (load average 46 in a CI rehearsal) a
+                      // probe can take longer, and an endpoint flapping to unready is a set-up
+                      // fault the proxy would be blamed for.
+                      timeoutSeconds: 5,
                       failureThreshold: 1,
                     },
                   }),
               ...(o.extra?.volumeMounts ? { volumeMounts: o.extra.volumeMounts } : {}),
               ...(o.extra?.preStopSleepSec
-                ? { lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${o.extra.preStopSleepSec}`] } } } }
+                ? { lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', preStopScript(o.extra.preStopSleepSec, o.extra.preStopUntil)] } } } }
                 : {}),
             },
           ],

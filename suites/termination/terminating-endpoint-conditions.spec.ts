@@ -21,7 +21,7 @@ defineCase({
     const old = app.pods[0];
     if (!old) throw new Error('no nginx pod');
     try {
-      const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old);
+      const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old, undefined, { releaseOnReplacement: true });
       await ctx.rec.text('log', 'EndpointSlice condition timeline', timelineText(tl));
       await ctx.rec.json('EndpointSlice condition timeline (raw)', tl);
       // The replacement pod finishing its start, for the record (the Deployment keeps 1 replica).

@@ -38,7 +38,7 @@ defineCase({
       const tl = await deleteAndWatch(ctx, TERMINATION_APP.service, old, async () => {
         loop = startRequestLoop(ctx.kube, from, url, TERMINATION.preStopSleepSec, TERMINATION.requestIntervalSec, { marker, maxSec });
         await ctx.step(`start a request loop (one curl every ${TERMINATION.requestIntervalSec} s, >= ${TERMINATION.preStopSleepSec} s, until ${TERMINATION.loopTailSec} s after the old endpoint left, <= ${maxSec} s) in ${from.label} -> ${url}`, () => loop?.started ?? Promise.resolve());
-      });
+      }, { releaseOnReplacement: true });
       if (!loop) throw new Error('the request loop did not start');
       const running = loop;
       await ctx.step(`keep the loop going ${TERMINATION.loopTailSec} s after the old endpoint left, then stop it`, async () => {
