@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { tempDir } from './tmp.ts';
-import { curlSeries, curlSeriesScript, parseCurlOutput, parseCurlSeries } from '../../harness/probes/curl.ts';
+import { curl, curlSeries, curlSeriesScript, parseCurlOutput, parseCurlSeries } from '../../harness/probes/curl.ts';
 import type { Runner } from '../../harness/probes/runners.ts';
 
 test('parseCurlOutput splits body and trailer', () => {
@@ -119,4 +119,9 @@ test('curlSeries with pauseOnce: one sleep after the streak, before the sample (
   const got = await curlSeries(shRunner([0, 0, 0], dir), 'http://x/', 3, { pauseOnce: { after: 1, ms: 300 } });
   assert.equal(got.length, 3);
   assert.equal(readFileSync(path.join(dir, 'sleeps'), 'utf8'), 'after=1 0.3\n', 'one sleep of 0.3 s, after the first request, and only once');
+});
+
+test('curl: exit 0 without the -w trailer is lost output, an error (never an answer or a refusal)', async () => {
+  const runner = { label: 'pod c', ip: '10.0.0.1', run: async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 1 }) } as Runner;
+  await assert.rejects(curl(runner, 'http://10.96.61.106:80/'), /pod c: curl http:\/\/10\.96\.61\.106:80\/ exited 0 but its output came back without curl's -w trailer \(0 bytes\)/);
 });
