@@ -60,16 +60,23 @@ export async function curl(from: Runner, url: string, opts: CurlOptions = {}): P
   const maxTime = opts.maxTimeSec ?? TIMEOUTS.curlAttemptSec;
   const args = opts.args ?? [];
   const cmd = curlCommand(url, maxTime, args);
-  const startedAt = Date.now();
-  const r = await from.run(cmd, (maxTime + 10) * 1000);
-  const endedAt = Date.now();
+  let startedAt = Date.now();
+  let r = await from.run(cmd, (maxTime + 10) * 1000);
   // curl that exits 0 always prints our -w trailer: without it the output was lost on its way
-  // back (seen once under load: exit 0, no output, in a path expecting refusals). That is the
-  // exec's failure, not an answer from the proxy: no verdict.
+  // back (seen once under load: exit 0, no output, in a path expecting refusals). Nothing was
+  // observed, so the attempt is made once more; lost twice, it is the exec's failure, not an
+  // answer from the proxy: no verdict.
+  let retried = '';
+  if (r.exitCode === 0 && !r.stdout.includes(MARK)) {
+    retried = ' (an earlier try of this attempt exited 0 with its output lost and was made again)';
+    startedAt = Date.now();
+    r = await from.run(cmd, (maxTime + 10) * 1000);
+  }
+  const endedAt = Date.now();
   if (r.exitCode === 0 && !r.stdout.includes(MARK)) {
     throw new Error(`${from.label}: curl ${url} exited 0 but its output came back without curl's -w trailer (${r.stdout.length} bytes${r.incomplete ? `; ${r.incomplete}` : ''}): the exec's output was lost, the attempt cannot be judged`);
   }
-  return { from: from.label, fromIp: from.ip, url, args, startedAt, endedAt, stderr: r.stderr.trim(), exitCode: r.exitCode, exit: describeCurlExit(r.exitCode), ...parseCurlOutput(r.stdout) };
+  return { from: from.label, fromIp: from.ip, url, args, startedAt, endedAt, stderr: `${r.stderr.trim()}${retried}`.trim(), exitCode: r.exitCode, exit: describeCurlExit(r.exitCode), ...parseCurlOutput(r.stdout) };
 }
 
 /** Splits the body from the -w trailer our curl command appends. */

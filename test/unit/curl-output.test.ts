@@ -125,3 +125,11 @@ test('curl: exit 0 without the -w trailer is lost output, an error (never an ans
   const runner = { label: 'pod c', ip: '10.0.0.1', run: async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 1 }) } as Runner;
   await assert.rejects(curl(runner, 'http://10.96.61.106:80/'), /pod c: curl http:\/\/10\.96\.61\.106:80\/ exited 0 but its output came back without curl's -w trailer \(0 bytes\)/);
 });
+
+test('curl: output lost once is made again, and the evidence says so', async () => {
+  let n = 0;
+  const runner = { label: 'pod c', ip: '10.0.0.1', run: async () => (n++ === 0 ? { exitCode: 0, stdout: '', stderr: '', durationMs: 1 } : { exitCode: 7, stdout: '__KPC_CURL__000||0||0', stderr: 'curl: (7) refused', durationMs: 1 }) } as Runner;
+  const e = await curl(runner, 'http://x/');
+  assert.equal(e.exitCode, 7);
+  assert.match(e.stderr, /refused \(an earlier try of this attempt exited 0 with its output lost and was made again\)/);
+});
