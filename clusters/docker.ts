@@ -35,9 +35,9 @@ export async function dockerExec(container: string, cmd: string[], timeoutMs: nu
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? -1, durationMs: Date.now() - start };
 }
 
+/** Whether a container runs; any failure of the docker call reads as "no" (containerRunningStrict throws instead). */
 export async function containerRunning(name: string): Promise<boolean> {
-  const r = await execa('docker', ['inspect', '--type', 'container', '--format', '{{.State.Running}}', name], { reject: false });
-  return r.exitCode === 0 && r.stdout.trim() === 'true';
+  return containerRunningStrict(name).catch(() => false);
 }
 
 /**

@@ -254,15 +254,11 @@ export interface RunningLoop {
 }
 
 /**
- * One exec in the client pod running a bounded shell loop: a fresh curl (new connection) every
- * `intervalSec` for `durationSec`, one line per request with its timestamp. Output is streamed
- * so the caller can wait for the first request before acting.
- */
-/**
  * One curl every `intervalSec` from `from` to `url`, for at least `minSec`; then, when `stop`
  * is given, on until `stop.marker` exists in the pod (the caller creates it with
  * `stopRequestLoop` once the phase to cover is over) or `stop.maxSec` have passed. A loop
- * that stops on the clock alone cannot know when a slow endpoint controller is done.
+ * that stops on the clock alone cannot know when a slow endpoint controller is done. One line
+ * per request with its timestamp, streamed so the caller can wait for the first request.
  */
 export function startRequestLoop(kube: { kc: k8s.KubeConfig }, from: PodRunner, url: string, minSec: number, intervalSec: number, stop?: { marker: string; maxSec: number }): RunningLoop {
   const cond = stop

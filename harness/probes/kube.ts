@@ -17,7 +17,6 @@ export interface ExecResult {
 
 const FIELD_MANAGER = 'kpc-conformance';
 
-/** The cluster API as the harness uses it: apply, watch-until, exec, namespace lifecycle. */
 /** A watchUntil the caller stopped (its `stop` signal) before `decide` settled it. */
 export class WatchStopped extends Error {
   constructor(what: string) {
@@ -26,6 +25,7 @@ export class WatchStopped extends Error {
   }
 }
 
+/** The cluster API as the harness uses it: apply, watch-until, exec, namespace lifecycle. */
 export class Kube {
   readonly kc: k8s.KubeConfig;
   readonly core: k8s.CoreV1Api;
