@@ -28,7 +28,7 @@ interface Step {
 interface Job {
   needs?: string;
   steps: Step[];
-  strategy?: { matrix: { mode: string[]; include?: { mode: string }[] } };
+  strategy?: { matrix: { mode: string[]; include?: ({ mode: string } & Record<string, string>)[] } };
 }
 interface Workflow {
   permissions: Record<string, string>;
@@ -47,15 +47,22 @@ const stepNamed = (wf: Workflow, job: string, pattern: RegExp): Step => {
   assert.ok(s, `job ${job} has a step ${pattern}`);
   return s;
 };
-/** `npm run <script> [-- args]` lines of a job, with the matrix modes substituted. */
-function npmRuns(wf: Workflow, job: string): { script: string; args: string[] }[] {
-  const modes = [...(wf.jobs[job]?.strategy?.matrix.mode ?? []), ...(wf.jobs[job]?.strategy?.matrix.include ?? []).map((x) => x.mode)];
-  const out: { script: string; args: string[] }[] = [];
+/** The matrix's jobs: each listed mode, then each `include` entry with its extra keys. */
+function matrixEntries(wf: Workflow, job: string): Record<string, string>[] {
+  const m = wf.jobs[job]?.strategy?.matrix;
+  return [...(m?.mode ?? []).map((mode) => ({ mode })), ...(m?.include ?? [])];
+}
+
+/** `npm run <script> [-- args]` lines of a job, once per matrix job when they use `${{ matrix.* }}` (an absent key is empty). */
+function npmRuns(wf: Workflow, job: string): { script: string; args: string[]; mode?: string }[] {
+  const out: { script: string; args: string[]; mode?: string }[] = [];
   for (const s of steps(wf, job)) {
     for (const m of (s.run ?? '').matchAll(/npm run (\S+)(?: -- ([^\n]*))?/g)) {
       const line = (m[2] ?? '').trim();
-      for (const mode of line.includes('${{ matrix.mode }}') ? modes : ['']) {
-        out.push({ script: m[1] ?? '', args: line ? line.replaceAll('${{ matrix.mode }}', mode).split(/\s+/) : [] });
+      const entries = line.includes('${{ matrix.') ? matrixEntries(wf, job) : [undefined];
+      for (const e of entries) {
+        const text = e ? line.replaceAll(/\$\{\{ matrix\.(\w+) \}\}/g, (_, k: string) => e[k] ?? '').trim() : line;
+        out.push({ script: m[1] ?? '', args: text ? text.split(/\s+/) : [], ...(e ? { mode: e.mode } : {}) });
       }
     }
   }
@@ -104,6 +111,17 @@ test('npm run conformance accepts the options of every matrix job', () => {
   for (const r of distinct) {
     // Parses the options and prints the usage: exit 0, nothing started (no docker, no cluster).
     execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'harness/cli/conformance.ts'), ...r.args, '--help'], { cwd: ROOT, stdio: 'pipe', timeout: 30_000 });
+  }
+});
+
+test('npm run images accepts the options of every matrix job; the cilium job builds Cilium, no other does', () => {
+  const runs = npmRuns(workflow(), 'conformance').filter((x) => x.script === 'images');
+  assert.ok(runs.some((r) => r.mode === 'cilium'), 'the cilium column is a matrix job');
+  for (const r of runs) {
+    // The images CLI prints its usage for --help after parsing (strict: an unknown option throws); nothing is built.
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'clusters/cli/images.ts'), ...r.args, '--help'], { cwd: ROOT, stdio: 'pipe', timeout: 30_000 });
+    // Cilium's image is opt-in (`--cilium`): its job must ask for it, the kube-proxy jobs must not pay for it.
+    assert.equal(r.args.includes('--cilium'), r.mode === 'cilium', `images ${r.args.join(' ')} for ${r.mode}`);
   }
 });
 
