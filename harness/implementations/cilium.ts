@@ -70,6 +70,22 @@ export const cilium: Implementation = {
     serviceRules: ciliumServiceRules,
     balancing: { expected: ciliumRandomShape, observe: observeCiliumShape },
   },
+  findings: [
+    {
+      caseId: 'service/no-endpoints-rejected',
+      rows: ['pod -> ClusterIP of a Service without endpoints', 'outside -> nodePort of a Service without endpoints'],
+      summary:
+        'Cilium answers the SYN with an ICMP unreachable built in place from the SYN, whose cut to 8 bytes past the IP header the kernel refuses for a CHECKSUM_PARTIAL packet (every veth sender); the oversized reply is dropped by the receiver (IpInDiscards), so the client times out instead of being refused',
+      doc: 'docs/cilium.md#what-the-catalogue-found',
+    },
+    {
+      caseId: 'udp/nodeport-local-preserves-client-ip',
+      rows: ['outside -> node without endpoint : nodePort/UDP'],
+      summary:
+        'a UDP NodePort with externalTrafficPolicy Local, on a node without an endpoint, answers ICMP port unreachable (the same in-place reply, which works for UDP) where kube-proxy drops; over TCP it drops, by the accident above',
+      doc: 'docs/cilium.md#what-the-catalogue-found',
+    },
+  ],
   overrides: {
     // A pod's connection to a NodePort is translated at the pod like a ClusterIP: no SNAT.
     'nodeport/from-pod-and-node': {

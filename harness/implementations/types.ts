@@ -97,6 +97,22 @@ export interface ExpectationOverride {
   source: string;
 }
 
+/**
+ * A deviation this suite found on an implementation that the implementation does not document.
+ * It is not an expectation: the case stays failed in every report, red, with its evidence. The
+ * declaration lets a run tell "the known finding again" from a new deviation (the e2e stage
+ * requires exactly the declared rows to fail, test/e2e/findings-check.ts).
+ */
+export interface Finding {
+  caseId: string;
+  /** The check rows that fail (Check.key, exact). */
+  rows: readonly string[];
+  /** One sentence: what a client sees and why. */
+  summary: string;
+  /** Where the finding is written up, e.g. `docs/cilium.md#what-the-catalogue-found`. */
+  doc: string;
+}
+
 export interface Implementation {
   /** Stable id, also the default column name, e.g. `iptables`. */
   name: string;
@@ -130,6 +146,8 @@ export interface Implementation {
   cases?: readonly string[];
   /** caseId -> row key -> override. */
   overrides?: Record<string, Record<string, ExpectationOverride>>;
+  /** Deviations found here and written up, not declared by the implementation (see Finding). */
+  findings?: readonly Finding[];
   /**
    * A negative control: a deliberately broken configuration the suite must catch. The column
    * runs only the `mustFail` cases. `catches` names, per case, the check rows that must turn

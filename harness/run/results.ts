@@ -5,6 +5,7 @@ import type { CasePayload } from './recorder.ts';
 import { controlDecls, judgeControl } from '../faults/detection.ts';
 import { proxyModeOf, type ProjectSpec } from './projects.ts';
 import { groupRepeats } from './repeats.ts';
+import { findingReason, matchingFinding } from './findings.ts';
 
 /** One finished Playwright test, reduced to what the results need. */
 export interface FinishedTest {
@@ -73,8 +74,11 @@ function firstLine(s: string | undefined): string | undefined {
 }
 
 export function toCaseResult(t: FinishedTest, spec: ProjectSpec | undefined, runtime: ProjectRuntime | undefined): CaseResult {
-  const { status, reason } = statusOf(t);
+  const { status, reason: own } = statusOf(t);
   const p = t.payload;
+  // A failure that is exactly a written-up finding of this implementation stays failed; its reason names the finding.
+  const finding = spec && spec.implementation !== 'detect' ? matchingFinding({ id: p?.id ?? t.title, status, checks: p?.checks ?? [] }, spec.implementation.findings) : undefined;
+  const reason = finding ? findingReason(finding, own) : own;
   return {
     id: p?.id ?? t.title,
     title: p?.title ?? t.title,
