@@ -9,6 +9,11 @@
  *      source-IP cases over IPv4 and IPv6, about 3 minutes; docs/dualstack.md) into their own
  *      report: every case passed with an ` [IPv6]` row per case, the control caught; skipped
  *      (5 skips, with the reason) on a kernel without IPv6; KPC_E2E_DUALSTACK=0 leaves it out;
+ *   3c. the cilium column (`--modes cilium`, docs/cilium.md) into its own report, when Cilium is
+ *      built on this machine (`npm run images -- --cilium`: opt-in, this stage never starts that
+ *      Go build; without it the stage is skipped with that reason): every case passed except the
+ *      written-up findings (`findings` in harness/implementations/cilium.ts), which must fail on
+ *      exactly their rows (test/e2e/findings-check.ts); KPC_E2E_CILIUM=0 leaves it out;
  *   4. a subset of the fault catalogue on iptables (`npm run conformance -- --faults --modes
  *      iptables --only-faults E2E_FAULTS --fault-scope declared`, after building those fault
  *      images): each fault against the case(s) that declare they catch it; fails when any is
@@ -20,8 +25,8 @@
  * Cold machine: when step 1 had to build (it took longer than KPC_E2E_COLD_AFTER_MIN minutes,
  * default 10; a warm check takes seconds, a cold build about 34 minutes), the run takes the
  * cold subset so CI stays inside its 90 minutes: step 3 runs the nftables column, ipvs and the
- * control only (iptables is still run by step 4, on the cases its faults declare), and step 3b is
- * left out. On the slower machine of 2026-12-02 a warm run took 55.5 minutes (conformance 39.5 of
+ * control only (iptables is still run by step 4, on the cases its faults declare), and steps 3b
+ * and 3c are left out. On the slower machine of 2026-12-02 a warm run took 55.5 minutes (conformance 39.5 of
  * them), so cold + everything would be about 90 (docs/fault-catalogue.md, "CI budget").
  * KPC_E2E_FULL=1 runs everything anyway.
  * Ends with one line "e2e: N passed, N failed, N skipped" for CI.
@@ -31,6 +36,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Results } from '../../reports/model.ts';
 import { dualStackCheck } from './dualstack-check.ts';
+import { findingsCheck } from './findings-check.ts';
+import { builtCiliumImage } from '../../clusters/cilium/install.ts';
+import { cilium } from '../../harness/implementations/cilium.ts';
 
 /** The CI subset of the fault catalogue (see the header). */
 const E2E_FAULTS = 'snat-external-local,masquerade-pod-to-clusterip,udp-stale-conntrack';
@@ -46,10 +54,11 @@ function elapsed(): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-async function stage(name: string, cmd: string, args: string[], env: Record<string, string> = {}): Promise<boolean> {
+/** Runs one stage; `okExits`: exit codes that are not a failure of the stage (default 0 only). */
+async function stage(name: string, cmd: string, args: string[], env: Record<string, string> = {}, okExits: readonly number[] = [0]): Promise<boolean> {
   console.log(`\n[e2e ${elapsed()}] ${name}: ${cmd} ${args.join(' ')}`);
   const r = await execa(cmd, args, { stdio: 'inherit', reject: false, env: { ...process.env, ...env } });
-  const ok = r.exitCode === 0;
+  const ok = r.exitCode !== undefined && okExits.includes(r.exitCode);
   console.log(`[e2e ${elapsed()}] ${name}: ${ok ? 'ok' : `FAILED (exit ${r.exitCode ?? r.signal})`}`);
   if (!ok) failed += 1;
   return ok;
@@ -98,6 +107,40 @@ function checkDualStack(dir: string): void {
   }
 }
 
+/**
+ * The cilium column's report: every case passed except its written-up findings, which failed on
+ * exactly their rows (test/e2e/findings-check.ts); the identity case must have run.
+ */
+function checkCilium(dir: string): void {
+  const file = path.join(dir, 'results.json');
+  if (!existsSync(file)) {
+    console.log(`[e2e] cilium: ${file} missing`);
+    failed += 1;
+    return;
+  }
+  const r = findingsCheck(JSON.parse(readFileSync(file, 'utf8')) as Results, cilium.name, cilium.findings ?? [], ['proxy/mode-matches']);
+  cases.passed += r.passed;
+  skipped += r.skipped;
+  console.log(`[e2e] ${r.summary}`);
+  if (r.problems.length) {
+    cases.failed += r.problems.length;
+    console.log(`[e2e] cilium check FAILED:\n  ${r.problems.join('\n  ')}`);
+  }
+}
+
+/** Why the cilium stage does not run here, or undefined when it does. */
+function ciliumSkipReason(cold: boolean): string | undefined {
+  if (process.env.KPC_E2E_CILIUM === '0') return 'KPC_E2E_CILIUM=0';
+  if (cold) return 'left out on a cold machine (see above)';
+  try {
+    builtCiliumImage();
+  } catch (e) {
+    // Opt-in: CI never starts Cilium's Go build itself (docs/cilium.md, "Cost").
+    return `skipped, Cilium is opt-in and not built on this machine: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
 /** The columns of the conformance stage on a cold machine: every default column but iptables (covered by the fault stage). */
 const COLD_MODES = 'nftables,ipvs,iptables-masquerade-all';
 
@@ -126,6 +169,19 @@ async function main(): Promise<void> {
       const dir = `${REPORT}-dualstack`;
       await stage('dual stack', 'npm', ['run', 'conformance', '--', '--modes', 'iptables-dual,iptables-dual-masquerade-all'], { KPC_REPORT_DIR: dir });
       checkDualStack(dir);
+    }
+    const ciliumSkip = ciliumSkipReason(cold);
+    if (ciliumSkip) {
+      console.log(`[e2e] cilium: ${ciliumSkip}`);
+      skipped += 1;
+    } else {
+      const dir = `${REPORT}-cilium`;
+      // A warm check of the default and Cilium steps (seconds); rebuilds Cilium only when its pins or build files changed.
+      if (await stage('cilium images', 'npm', ['run', 'images', '--', '--cilium'])) {
+        // Exit 1 (cases failed) is judged by checkCilium: the findings must fail, nothing else may.
+        await stage('cilium', 'npm', ['run', 'conformance', '--', '--modes', 'cilium'], { KPC_REPORT_DIR: dir }, [0, 1]);
+        checkCilium(dir);
+      }
     }
     const faultModes = process.env.KPC_E2E_FAULT_MODES ?? 'iptables';
     const faults = process.env.KPC_E2E_FAULTS ?? E2E_FAULTS;
