@@ -5,11 +5,11 @@
  * finding that no longer fails (the implementation changed, or the case did) and any other
  * failure, error or extra failing row is a problem: the write-up in docs/ must then be checked
  * and the declaration changed with it. The report itself is not changed by any of this: the
- * findings' cases stay red there. Pure; unit-tested on a real run (test/unit/findings-check.test.ts).
+ * findings' cases stay red there. Pure; unit-tested on a real run (test/unit/findings.test.ts).
  */
 import type { Results } from '../../reports/model.ts';
 import type { Finding } from '../../harness/implementations/types.ts';
-import { failedRows } from '../../harness/run/findings.ts';
+import { failedRows, matchingFinding } from '../../harness/run/findings.ts';
 
 export interface FindingsVerdict {
   /** Cases that passed, plus findings that reproduced exactly. */
@@ -41,15 +41,14 @@ export function findingsCheck(r: Pick<Results, 'cases'>, column: string, finding
       else problems.push(`${name} ${c.status}${c.reason ? `: ${c.reason}` : ''}${c.status === 'failed' ? ` (rows ${failedRows(c).join('; ') || 'none named'})` : ''}`);
       continue;
     }
-    const want = [...finding.rows].sort();
-    const got = failedRows(c);
     if (c.status === 'passed') {
       problems.push(`${name} passed: the finding (${finding.summary}) no longer reproduces; check ${finding.doc} and the declaration`);
     } else if (c.status !== 'failed') {
       problems.push(`${name} ${c.status}${c.reason ? `: ${c.reason}` : ''}: no verdict on its finding`);
-    } else if (want.join('\n') !== got.join('\n')) {
-      const extra = got.filter((k) => !want.includes(k));
-      const gone = want.filter((k) => !got.includes(k));
+    } else if (!matchingFinding(c, findings)) {
+      const got = failedRows(c);
+      const extra = got.filter((k) => !finding.rows.includes(k));
+      const gone = finding.rows.filter((k) => !got.includes(k));
       problems.push(`${name} failed on other rows than its finding (${finding.doc}):${extra.length ? ` new ${extra.join('; ')}` : ''}${gone.length ? ` no longer ${gone.join('; ')}` : ''}`);
     } else {
       passed += 1;

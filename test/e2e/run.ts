@@ -64,14 +64,18 @@ async function stage(name: string, cmd: string, args: string[], env: Record<stri
   return ok;
 }
 
+/** A stage's results.json, or undefined (counted as a failure, said with `label`) when it is missing. */
+function readResults(dir: string, label: string): Results | undefined {
+  const file = path.join(dir, 'results.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Results;
+  console.log(`[e2e] ${label}: ${file} missing`);
+  failed += 1;
+  return undefined;
+}
+
 function checkResults(): void {
-  const file = path.join(REPORT, 'results.json');
-  if (!existsSync(file)) {
-    console.log(`[e2e] results check: ${file} missing`);
-    failed += 1;
-    return;
-  }
-  const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  const r = readResults(REPORT, 'results check');
+  if (!r) return;
   const problems: string[] = [];
   for (const c of r.controls) if (!c.caught) problems.push(`control ${c.project}/${c.caseId} was ${c.verdict ?? 'not caught'} (status ${c.actualStatus}${c.reason ? `: ${c.reason}` : ''})`);
   if (r.controls.length === 0) problems.push('no negative control ran');
@@ -92,13 +96,9 @@ function checkResults(): void {
 
 /** The dual-stack stage's report: the columns passed with IPv6 rows and a caught control (test/e2e/dualstack-check.ts). */
 function checkDualStack(dir: string): void {
-  const file = path.join(dir, 'results.json');
-  if (!existsSync(file)) {
-    console.log(`[e2e] dual stack: ${file} missing`);
-    failed += 1;
-    return;
-  }
-  const r = dualStackCheck(JSON.parse(readFileSync(file, 'utf8')) as Results);
+  const results = readResults(dir, 'dual stack');
+  if (!results) return;
+  const r = dualStackCheck(results);
   cases.passed += r.passed;
   console.log(`[e2e] dual stack: ${r.summary}`);
   if (r.problems.length) {
@@ -112,13 +112,9 @@ function checkDualStack(dir: string): void {
  * exactly their rows (test/e2e/findings-check.ts); the identity case must have run.
  */
 function checkCilium(dir: string): void {
-  const file = path.join(dir, 'results.json');
-  if (!existsSync(file)) {
-    console.log(`[e2e] cilium: ${file} missing`);
-    failed += 1;
-    return;
-  }
-  const r = findingsCheck(JSON.parse(readFileSync(file, 'utf8')) as Results, cilium.name, cilium.findings ?? [], ['proxy/mode-matches']);
+  const results = readResults(dir, 'cilium');
+  if (!results) return;
+  const r = findingsCheck(results, cilium.name, cilium.findings ?? [], ['proxy/mode-matches']);
   cases.passed += r.passed;
   skipped += r.skipped;
   console.log(`[e2e] ${r.summary}`);
